@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xfs_wt: build for the running kernel (make, make dkms-install), or for the
+# whole test matrix in QEMU guests (make check).
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+KERNELS ?= 6.1 6.12 7.2
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+.PHONY: all module clean install dkms-install dkms-uninstall provision \
+	matrix checkpatch tests check guest-check demo stress fsx-long bench
+
+all: module
+
+# --- a real machine ---------------------------------------------------------
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/module clean
+	rm -rf build tests/bin
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules_install
+	depmod -a $(KVER)
+
+dkms-install:
+	scripts/dkms-install $(KVER)
+
+dkms-uninstall:
+	dkms remove -m xfs_wt -v $(VERSION) --all
+
+# --- the test matrix --------------------------------------------------------
+provision:
+	scripts/provision --kernels "$(KERNELS)"
+
+# Build with W=1 and warnings as errors against each kernel's own headers.
+matrix: provision
+	scripts/build-matrix $(KERNELS)
+
+checkpatch: provision
+	scripts/run-checkpatch
+
+tests: provision
+	scripts/in-root $(MAKE) -C tests
+
+check: provision
+	scripts/check $(KERNELS)
+
+guest-check:
+	scripts/check --no-build $(KERNELS)
+
+demo:
+	scripts/demo
+
+stress:
+	@echo "make stress: not built yet"; exit 1
+
+bench:
+	@echo "make bench: not built yet"; exit 1

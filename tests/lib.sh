@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Helpers for the guest-side tests. Sourced by tests/run and by each case.
+
+XWT_REPO=${XWT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}
+XWT_KERNEL=${XFS_WT_KERNEL:?run inside scripts/vm-run}
+XWT_BUILD=$XWT_REPO/build/$XWT_KERNEL
+XWT_MOD=$XWT_BUILD/module/xfs_wt.ko
+XWT_RIVAL=$XWT_BUILD/rival/xfs_wt_rival.ko
+XWT_BIN=$XWT_REPO/tests/bin
+XWT_SYS=/sys/fs/xfs_wt
+read -r -a XWT_DISKS <<<"${XFS_WT_DISKS:-}"
+export PATH=$XWT_BIN:$PATH
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+note() { echo "  # $*"; }
+
+expect_eq() { # WANT GOT WHAT
+	[[ "$1" == "$2" ]] || fail "$3: want '$1', got '$2'"
+}
+
+need_disks() { # N
+	((${#XWT_DISKS[@]} >= $1)) || fail "need $1 scratch disks, have ${#XWT_DISKS[@]}"
+}
+
+# mkfs.xfs with the defaults of the running kernel's release, so that 6.1 and
+# 6.12 can mount what the guest's newer xfsprogs makes.
+xwt_mkfs() { # DEV [mkfs options...]
+	local dev=$1 conf=
+	shift
+	case $XWT_KERNEL in
+	6.1) conf=/usr/share/xfsprogs/mkfs/lts_6.1.conf ;;
+	6.12) conf=/usr/share/xfsprogs/mkfs/lts_6.12.conf ;;
+	esac
+	mkfs.xfs -f -q ${conf:+-c options=$conf} "$@" "$dev"
+}
+
+xwt_mount() { # DEV DIR [mount options]
+	mkdir -p "$2"
+	mount -t xfs ${3:+-o "$3"} "$1" "$2"
+}
+
+xwt_load() { # [module params]
+	insmod "$XWT_MOD" "$@"
+}
+
+xwt_loaded() { [[ -d /sys/module/xfs_wt ]]; }
+
+xwt_unload() {
+	if xwt_loaded; then rmmod xfs_wt; fi
+}
+
+# The name XFS and xfs_wt use for a mounted device: /dev/vda -> vda.
+xwt_devname() { basename "$(readlink -f "$1")"; }
+
+xwt_mode() { # DEV [MODE]
+	local f=$XWT_SYS/$(xwt_devname "$1")/mode
+	if (($# > 1)); then echo "$2" >"$f"; else cat "$f"; fi
+}
+
+xwt_stat() { # DEV NAME
+	awk -v n="$2" '$1 == n { print $2; found = 1 } END { if (!found) exit 1 }' \
+		"$XWT_SYS/$(xwt_devname "$1")/stats" || fail "no counter $2"
+}
+
+# Snapshot all counters of DEV into an associative array named by $2.
+xwt_stats_snap() { # DEV ARRAY
+	local -n _snap=$2
+	local k v
+	_snap=()
+	while read -r k v; do _snap[$k]=$v; done <"$XWT_SYS/$(xwt_devname "$1")/stats"
+}
+
+# Check that counter deltas since a snapshot match: NAME=DELTA ... ; every
+# counter not named must not have moved (inflight gauges excepted).
+xwt_stats_expect() { # DEV ARRAY NAME=DELTA...
+	local dev=$1 k v
+	local -n _before=$2
+	local -A now want=()
+	shift 2
+	for kv in "$@"; do want[${kv%%=*}]=${kv#*=}; done
+	xwt_stats_snap "$dev" now
+	for k in "${!now[@]}"; do
+		[[ $k == inflight* ]] && continue
+		v=$((now[$k] - ${_before[$k]:-0}))
+		expect_eq "${want[$k]:-0}" "$v" "counter $k moved"
+	done
+	for k in "${!want[@]}"; do
+		[[ -n ${now[$k]+x} ]] || fail "no counter $k"
+	done
+}
+
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+remount() { # DEV DIR
+	umount "$2"
+	mount -t xfs "$1" "$2"
+}
+
+# Undo whatever a test left behind, so that one failure does not cascade.
+xwt_cleanup() {
+	local m
+	for m in $(awk '$2 ~ "^/mnt/xwt" { print $2 }' /proc/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rmmod xfs_wt 2>/dev/null || true
+	rmmod xfs_wt_rival 2>/dev/null || true
+}
