@@ -1,12 +1,15 @@
 # The module loads, pins xfs, shows its features and unloads, repeatedly.
 . "$(dirname "$0")/../lib.sh"
 
+modprobe xfs
 for round in 1 2 3; do
+	refs=$(cat /sys/module/xfs/refcnt)
 	xwt_load
 	[[ -r $XWT_SYS/features ]] || fail "no $XWT_SYS/features after load"
-	[[ -e /sys/module/xfs/holders/xfs_wt ]] || fail "xfs_wt does not pin xfs"
+	expect_eq $((refs + 1)) "$(cat /sys/module/xfs/refcnt)" "xfs references with xfs_wt loaded"
 	if rmmod xfs 2>/dev/null; then fail "xfs unloaded under xfs_wt"; fi
 	xwt_unload
+	expect_eq "$refs" "$(cat /sys/module/xfs/refcnt)" "xfs references after unload"
 	[[ ! -e $XWT_SYS ]] || fail "$XWT_SYS left behind by rmmod"
 	note "round $round ok"
 done

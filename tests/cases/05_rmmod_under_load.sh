@@ -3,14 +3,19 @@
 . "$(dirname "$0")/../lib.sh"
 need_disks 1
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
+state=$(mktemp -d)
 xwt_mkfs "$dev"
 xwt_mount "$dev" "$mnt"
 xwt_load default_mode=dsync
 
+# Each writer rewrites its file in rounds until told to stop, and records
+# the last round it completed.
 writer() { # ID FLAGS
-	local i
-	for i in 1 2 3 4 5 6; do
-		xwt_io write -S "$1$i" -f "$2" -s 16384 -n 32 "$mnt/w$1" || exit 1
+	local r=0
+	while [[ ! -e $state/stop ]]; do
+		r=$((r + 1))
+		xwt_io write -S "$10$r" -f "$2" -s 16384 -n 32 "$mnt/w$1" || exit 1
+		echo "$r" >"$state/last$1"
 	done
 }
 pids=()
@@ -19,25 +24,31 @@ writer 2 rwf_dsync & pids+=($!)
 writer 3 plain & pids+=($!)
 writer 4 osync & pids+=($!)
 
-cycles=0
-while kill -0 "${pids[0]}" 2>/dev/null && ((cycles < 20)); do
+sleep 1
+for cycle in 1 2 3 4 5 6 7 8; do
 	xwt_unload
+	sleep 0.2
 	xwt_load default_mode=dsync
 	xwt_mode "$dev" all
-	cycles=$((cycles + 1))
+	sleep 0.3
 done
 xwt_unload
+touch "$state/stop"
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done
 ((rc == 0)) || fail "a writer failed"
-note "$cycles unload/load cycles under load"
-((cycles >= 2)) || fail "only $cycles cycles happened while writers ran"
+for i in 1 2 3 4; do
+	note "writer $i completed $(cat "$state/last$i") rounds"
+	(($(cat "$state/last$i") >= 2)) || fail "writer $i did not overlap the cycles"
+done
 
+check() {
+	for i in 1 2 3 4; do
+		xwt_io verify -S "${i}0$(cat "$state/last$i")" -s 16384 -n 32 "$mnt/w$i" ||
+			fail "data of w$i $1"
+	done
+}
 drop_caches
-for i in 1 2 3 4; do
-	xwt_io verify -S "${i}6" -s 16384 -n 32 "$mnt/w$i" || fail "data of w$i"
-done
+check "after drop_caches"
 remount "$dev" "$mnt"
-for i in 1 2 3 4; do
-	xwt_io verify -S "${i}6" -s 16384 -n 32 "$mnt/w$i" || fail "data of w$i after remount"
-done
+check "after remount"
