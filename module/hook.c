@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/dax.h>
 #include <linux/ftrace.h>
 #include <linux/module.h>
@@ -47,23 +48,32 @@ static bool xwt_mode_selects(int mode, enum xwt_class cls)
 }
 
 /*
- * The decision point: whether xfs_wt takes this write. Until the engine
- * exists every write passes; a write that the mode selects is counted as a
- * fallback with the reason it could not be taken.
+ * The decision point: whether xfs_wt takes this write. A write that the
+ * mode selects but the engine cannot serve goes to XFS's own path and is
+ * counted as a fallback with its reason.
  */
 static bool xwt_take(struct xwt_mount *m, const struct kiocb *iocb,
-		     enum xwt_class cls)
+		     enum xwt_class cls, size_t count)
 {
+	struct inode *inode = file_inode(iocb->ki_filp);
 	enum xwt_fallback why;
 
 	if (!xwt_mode_selects(READ_ONCE(m->mode), cls))
 		return false;
 	if (iocb->ki_flags & IOCB_DIRECT)
 		why = XWT_FALLBACK_DIRECT;
-	else if (IS_DAX(file_inode(iocb->ki_filp)))
+	else if (IS_DAX(inode))
 		why = XWT_FALLBACK_DAX;
+	else if (cls == XWT_CLASS_ATOMIC)
+		why = XWT_FALLBACK_ATOMIC;
+	else if (i_blocksize(inode) > PAGE_SIZE)
+		why = XWT_FALLBACK_BLOCKSIZE;
+	else if (count > XWT_MAX_TAKE)
+		why = XWT_FALLBACK_LARGE;
+	else if (bdev_is_zoned(inode->i_sb->s_bdev))
+		why = XWT_FALLBACK_ZONED;
 	else
-		why = XWT_FALLBACK_NO_ENGINE;
+		return true;
 	xwt_stat_add(m, XWT_CTR_FALLBACK + why, 1);
 	return false;
 }
@@ -88,14 +98,17 @@ static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	}
 
 	cls = xwt_classify(iocb);
-	if (xwt_take(m, iocb, cls))
+	if (xwt_take(m, iocb, cls, count))
 		fate = XWT_FATE_TAKEN;
 	xwt_stat_add(m, xwt_ctr_classed(XWT_FATE_SEEN, cls, false), 1);
 	xwt_stat_add(m, xwt_ctr_classed(XWT_FATE_SEEN, cls, true), count);
 	xwt_stat_add(m, xwt_ctr_classed(fate, cls, false), 1);
 	xwt_stat_add(m, xwt_ctr_classed(fate, cls, true), count);
 
-	ret = xwt_xfs.write_iter(iocb, from);
+	if (fate == XWT_FATE_TAKEN)
+		ret = xwt_engine_write(m, iocb, from);
+	else
+		ret = xwt_xfs.write_iter(iocb, from);
 out:
 	percpu_ref_put(&xwt_calls);
 	return ret;

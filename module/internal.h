@@ -7,6 +7,7 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/iomap.h>
 #include <linux/kobject.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
@@ -43,9 +44,15 @@ enum xwt_fate {
 enum xwt_fallback {
 	XWT_FALLBACK_DIRECT,
 	XWT_FALLBACK_DAX,
-	XWT_FALLBACK_NO_ENGINE,
+	XWT_FALLBACK_ATOMIC,
+	XWT_FALLBACK_BLOCKSIZE,
+	XWT_FALLBACK_LARGE,
+	XWT_FALLBACK_ZONED,
 	XWT_FALLBACK_NR,
 };
+
+/* Larger writes go to XFS's own path: their pinned pages would be too many. */
+#define XWT_MAX_TAKE		(8U << 20)
 
 /*
  * Counter layout: [fate][class][writes, bytes], then the engine's own
@@ -93,6 +100,10 @@ struct xwt_mount {
  * @write_iter: xfs_file_write_iter, taken from xfs_file_operations
  * @fill_super: xfs_fs_fill_super (address-taken: passed to get_tree_bdev)
  * @put_super: xfs_fs_put_super, taken from xfs_super_operations
+ * @direct_write_ops: xfs_direct_write_iomap_ops, the O_DIRECT write mapping
+ * @buffered_write_ops: xfs_buffered_write_iomap_ops, for EOF zeroing
+ * @iomap_write_ops: xfs_iomap_write_ops (6.17+), for EOF zeroing
+ * @dio_write_ops: xfs_dio_write_ops, whose end_io completes a direct write
  */
 struct xwt_xfs {
 	struct file_system_type *fs_type;
@@ -100,6 +111,10 @@ struct xwt_xfs {
 	ssize_t (*write_iter)(struct kiocb *iocb, struct iov_iter *from);
 	int (*fill_super)(struct super_block *sb, struct fs_context *fc);
 	void (*put_super)(struct super_block *sb);
+	const struct iomap_ops *direct_write_ops;
+	const struct iomap_ops *buffered_write_ops;
+	const void *iomap_write_ops;
+	const struct iomap_dio_ops *dio_write_ops;
 };
 
 extern struct xwt_xfs xwt_xfs;
@@ -112,6 +127,12 @@ void xwt_symbols_release(void);
 /* hook.c */
 int xwt_hooks_init(void);
 void xwt_hooks_exit(void);
+
+/* engine.c */
+int xwt_engine_init(void);
+void xwt_engine_exit(void);
+ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
+			 struct iov_iter *from);
 
 /* mount.c */
 const char *xwt_mode_name(int mode);

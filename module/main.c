@@ -47,14 +47,19 @@ static int __init xwt_init(void)
 	ret = xwt_sysfs_init();
 	if (ret)
 		goto out_symbols;
+	ret = xwt_engine_init();
+	if (ret)
+		goto out_sysfs;
 	ret = xwt_hooks_init();
 	if (ret)
-		goto out_mounts;
+		goto out_engine;
 	pr_info("hooked XFS writes\n");
 	return 0;
 
-out_mounts:
+out_engine:
+	xwt_engine_exit();
 	xwt_mounts_exit();
+out_sysfs:
 	xwt_sysfs_exit();
 	rcu_barrier();
 out_symbols:
@@ -65,6 +70,7 @@ out_symbols:
 static void __exit xwt_exit(void)
 {
 	xwt_hooks_exit();
+	xwt_engine_exit();
 	xwt_mounts_exit();
 	xwt_sysfs_exit();
 	/* The last mount states are freed by call_rcu(). */

@@ -32,7 +32,10 @@ static const char *const xwt_fate_names[XWT_FATE_NR] = {
 static const char *const xwt_fallback_names[XWT_FALLBACK_NR] = {
 	[XWT_FALLBACK_DIRECT]		= "direct",
 	[XWT_FALLBACK_DAX]		= "dax",
-	[XWT_FALLBACK_NO_ENGINE]	= "no_engine",
+	[XWT_FALLBACK_ATOMIC]		= "atomic",
+	[XWT_FALLBACK_BLOCKSIZE]	= "blocksize",
+	[XWT_FALLBACK_LARGE]		= "large",
+	[XWT_FALLBACK_ZONED]		= "zoned",
 };
 
 /* Writers look mounts up under RCU; add and remove serialise here. */

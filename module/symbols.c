@@ -15,6 +15,7 @@
 #include <linux/utsname.h>
 
 #include "internal.h"
+#include "compat/compat_iomap.h"
 
 struct xwt_xfs xwt_xfs;
 
@@ -58,6 +59,16 @@ static int xwt_xfs_check(const char *name, const void *fn)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* A function taken from an XFS table must be XFS's own code. */
+static bool xwt_xfs_owns(const void *fn)
+{
+	if (fn && within_module((unsigned long)fn, xwt_xfs.owner))
+		return true;
+	pr_err("an XFS operations table points outside xfs (kernel %s): refusing to load\n",
+	       init_utsname()->release);
+	return false;
 }
 
 /**
@@ -114,6 +125,24 @@ int xwt_symbols_resolve(void)
 	if (!addr)
 		goto out_put;
 	xwt_xfs.fill_super = (void *)addr;
+
+	/* Operations tables: their slots are address-taken functions. */
+	xwt_xfs.direct_write_ops = (void *)xwt_xfs_symbol("xfs_direct_write_iomap_ops");
+	xwt_xfs.buffered_write_ops = (void *)xwt_xfs_symbol("xfs_buffered_write_iomap_ops");
+	xwt_xfs.dio_write_ops = (void *)xwt_xfs_symbol("xfs_dio_write_ops");
+	if (!xwt_xfs.direct_write_ops || !xwt_xfs.buffered_write_ops ||
+	    !xwt_xfs.dio_write_ops)
+		goto out_put;
+	if (XWT_HAVE_IOMAP_WRITE_OPS) {
+		xwt_xfs.iomap_write_ops = (void *)xwt_xfs_symbol("xfs_iomap_write_ops");
+		if (!xwt_xfs.iomap_write_ops)
+			goto out_put;
+	}
+	ret = -EINVAL;
+	if (!xwt_xfs_owns(xwt_xfs.direct_write_ops->iomap_begin) ||
+	    !xwt_xfs_owns(xwt_xfs.buffered_write_ops->iomap_begin) ||
+	    !xwt_xfs_owns(xwt_xfs.dio_write_ops->end_io))
+		goto out_put;
 	return 0;
 
 out_put:

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfs_wt: the write-through engine.
+ *
+ * A taken write is copied into locked page-cache folios, which go under
+ * writeback and into bios of our own, one bio per contiguous mapping of
+ * XFS's direct-write iomap ops. XFS's direct-I/O completion then converts
+ * unwritten extents, remaps CoW blocks and moves the on-disk size, exactly as
+ * for an O_DIRECT write of the same range.
+ *
+ * Locks, outermost first: i_rwsem (XFS's IOLOCK), then invalidate_lock
+ * (XFS's MMAPLOCK), then folio locks, as XFS's truncate takes them. The user
+ * buffer is pinned before any of them, so that copying from it can neither
+ * fault nor come up short while a folio is locked.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/iomap.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+#include "compat/compat_bio.h"
+#include "compat/compat_folio.h"
+#include "compat/compat_iomap.h"
+
+/**
+ * struct xwt_ctx - one taken write, from submission to completion
+ * @iocb: the caller's kiocb; gone once ki_complete() has been called
+ * @m: the mount's state
+ * @pos: file offset of the first byte written
+ * @count: bytes submitted
+ * @dio_flags: IOMAP_DIO_UNWRITTEN and IOMAP_DIO_COW for XFS's end_io
+ * @need_sync: completion must call generic_write_sync()
+ * @async: the caller gets -EIOCBQUEUED; completion runs from the workqueue
+ * @pending: bios in flight, plus one held by the submitter
+ * @error: first bio error
+ * @done: a synchronous caller waits here
+ * @work: asynchronous completion
+ * @nr_folios: folios under writeback in @folios
+ * @folios: those folios, each with a reference
+ * @bvec: pinned user pages, released once copied
+ * @nr_bvec: entries used in @bvec
+ */
+struct xwt_ctx {
+	struct kiocb *iocb;
+	struct xwt_mount *m;
+	loff_t pos;
+	size_t count;
+	unsigned int dio_flags;
+	bool need_sync;
+	bool async;
+	atomic_t pending;
+	int error;
+	struct completion done;
+	struct work_struct work;
+	unsigned int nr_folios;
+	struct folio **folios;
+	struct bio_vec *bvec;
+	unsigned int nr_bvec;
+};
+
+static struct workqueue_struct *xwt_wq;
+static atomic_long_t xwt_engine_active = ATOMIC_LONG_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(xwt_engine_idle);
+
+static void xwt_inflight_add(struct xwt_mount *m)
+{
+	long now = atomic_long_inc_return(&m->inflight);
+	long max = atomic_long_read(&m->inflight_max);
+
+	while (now > max &&
+	       !atomic_long_try_cmpxchg(&m->inflight_max, &max, now))
+		;
+}
+
+static ssize_t xwt_finish(struct xwt_ctx *ctx)
+{
+	struct kiocb *iocb = ctx->iocb;
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct address_space *mapping = iocb->ki_filp->f_mapping;
+	int error = READ_ONCE(ctx->error);
+	unsigned int i;
+	ssize_t ret;
+
+	/* XFS's end_io takes the range from ki_pos and the size. */
+	iocb->ki_pos = ctx->pos;
+	ret = xwt_xfs.dio_write_ops->end_io(iocb, error ? 0 : ctx->count,
+					    error, ctx->dio_flags);
+	if (!error && ret < 0)
+		error = ret;
+
+	/* Only now: a reader must not find unconverted extents behind clean folios. */
+	for (i = 0; i < ctx->nr_folios; i++) {
+		folio_end_writeback(ctx->folios[i]);
+		folio_put(ctx->folios[i]);
+	}
+	if (error) {
+		/* The cache holds data the disk does not: drop it, keep the error. */
+		mapping_set_error(mapping, error);
+		invalidate_inode_pages2_range(mapping, ctx->pos >> PAGE_SHIFT,
+					      (ctx->pos + ctx->count - 1) >> PAGE_SHIFT);
+	}
+	inode_dio_end(inode);
+
+	if (!error) {
+		iocb->ki_pos = ctx->pos + ctx->count;
+		ret = ctx->count;
+		if (ctx->need_sync)
+			ret = generic_write_sync(iocb, ret);
+	} else {
+		ret = error;
+	}
+	xwt_stat_add(ctx->m, ret < 0 ? XWT_CTR_ERRORS : XWT_CTR_COMPLETIONS, 1);
+	return ret;
+}
+
+static void xwt_ctx_free(struct xwt_ctx *ctx)
+{
+	kvfree(ctx->folios);
+	kfree(ctx);
+	if (atomic_long_dec_and_test(&xwt_engine_active))
+		wake_up_all(&xwt_engine_idle);
+}
+
+static void xwt_complete_work(struct work_struct *work)
+{
+	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, work);
+	struct kiocb *iocb = ctx->iocb;
+	ssize_t ret = xwt_finish(ctx);
+
+	xwt_ctx_free(ctx);
+	iocb->ki_complete(iocb, ret);
+}
+
+/* Drop one pending reference; the last one completes the write. */
+static void xwt_ctx_put(struct xwt_ctx *ctx)
+{
+	if (!atomic_dec_and_test(&ctx->pending))
+		return;
+	if (ctx->async) {
+		/* XFS's end_io starts transactions: never in bio completion. */
+		INIT_WORK(&ctx->work, xwt_complete_work);
+		queue_work(xwt_wq, &ctx->work);
+	} else {
+		complete(&ctx->done);
+	}
+}
+
+static void xwt_bio_end_io(struct bio *bio)
+{
+	struct xwt_ctx *ctx = bio->bi_private;
+	int error = blk_status_to_errno(bio->bi_status);
+
+	if (error)
+		cmpxchg(&ctx->error, 0, error);
+	atomic_long_dec(&ctx->m->inflight);
+	bio_put(bio);
+	xwt_ctx_put(ctx);
+}
+
+static void xwt_submit(struct xwt_ctx *ctx, struct bio *bio)
+{
+	atomic_inc(&ctx->pending);
+	xwt_inflight_add(ctx->m);
+	submit_bio(bio);
+}
+
+/* Take references on the user pages under @from, as a bvec array. */
+static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
+			    size_t count)
+{
+	int npages = iov_iter_npages(from, INT_MAX);
+	struct page **pages;
+	size_t pinned = 0;
+
+	ctx->bvec = kvmalloc_array(npages, sizeof(*ctx->bvec), GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!ctx->bvec || !pages) {
+		kvfree(pages);
+		kvfree(ctx->bvec);
+		ctx->bvec = NULL;
+		return -ENOMEM;
+	}
+	while (pinned < count && ctx->nr_bvec < npages) {
+		unsigned int room = npages - ctx->nr_bvec, n, k;
+		size_t start, left;
+		ssize_t got;
+
+		got = iov_iter_get_pages2(from, pages, count - pinned, room, &start);
+		if (got <= 0)
+			break;
+		n = DIV_ROUND_UP(start + got, PAGE_SIZE);
+		left = got;
+		for (k = 0; k < n; k++) {
+			struct bio_vec *bv = &ctx->bvec[ctx->nr_bvec++];
+
+			bv->bv_page = pages[k];
+			bv->bv_offset = start;
+			bv->bv_len = min_t(size_t, left, PAGE_SIZE - start);
+			left -= bv->bv_len;
+			start = 0;
+		}
+		pinned += got;
+	}
+	kvfree(pages);
+	if (!pinned) {
+		kvfree(ctx->bvec);
+		ctx->bvec = NULL;
+		return -EFAULT;
+	}
+	return pinned;
+}
+
+static void xwt_unpin_user(struct xwt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_bvec; i++)
+		put_page(ctx->bvec[i].bv_page);
+	kvfree(ctx->bvec);
+	ctx->bvec = NULL;
+	ctx->nr_bvec = 0;
+}
+
+/* The stock rule of iomap direct I/O: FUA alone makes this mapping durable. */
+static bool xwt_fua_ok(const struct iomap *iomap)
+{
+	return iomap->type == IOMAP_MAPPED &&
+	       !(iomap->flags & (IOMAP_F_NEW | IOMAP_F_SHARED | IOMAP_F_DIRTY)) &&
+	       (bdev_fua(iomap->bdev) || !bdev_write_cache(iomap->bdev));
+}
+
+/*
+ * Copy the write's bytes in [@start, @end), one mapping, into the page cache
+ * and submit them; ctx->count grows by what was submitted.
+ */
+static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
+			     loff_t start, loff_t end, struct iov_iter *src,
+			     bool fua, bool nowait)
+{
+	struct kiocb *iocb = ctx->iocb;
+	struct address_space *mapping = iocb->ki_filp->f_mapping;
+	loff_t wpos = ctx->pos, wend = ctx->pos + iov_iter_count(src) + ctx->count;
+	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE | (fua ? REQ_FUA : 0);
+	struct bio *bio = NULL;
+	loff_t cur = start;
+	int err = 0;
+
+	while (cur < end) {
+		struct folio *folio;
+		loff_t fpos, fend, seg_end, ustart, uend;
+		size_t off, len;
+
+		folio = xwt_get_folio_locked(mapping, cur >> PAGE_SHIFT, nowait);
+		if (!folio) {
+			err = nowait ? -EAGAIN : -ENOMEM;
+			break;
+		}
+		fpos = folio_pos(folio);
+		fend = fpos + folio_size(folio);
+		seg_end = min(fend, end);
+		ustart = max(cur, wpos);
+		uend = min(seg_end, wend);
+
+		/* Blocks the write covers only in part must hold the file's data. */
+		if (!folio_test_uptodate(folio) && (ustart > fpos || uend < fend)) {
+			/* read_folio() unlocks the folio, also on error. */
+			if (nowait) {
+				folio_unlock(folio);
+				err = -EAGAIN;
+			} else {
+				err = mapping->a_ops->read_folio(iocb->ki_filp, folio);
+				if (!err) {
+					folio_lock(folio);
+					if (folio_test_uptodate(folio))
+						goto copy;
+					folio_unlock(folio);
+					err = -EIO;
+				}
+			}
+			folio_put(folio);
+			break;
+		}
+copy:
+		if (xwt_copy_to_folio(folio, ustart - fpos, uend - ustart, src) !=
+		    uend - ustart) {
+			/* Impossible from pinned pages; never write a torn folio. */
+			folio_unlock(folio);
+			folio_put(folio);
+			err = -EFAULT;
+			break;
+		}
+		if (!folio_test_uptodate(folio))
+			folio_mark_uptodate(folio);
+		folio_start_writeback(folio);
+		folio_unlock(folio);
+		ctx->folios[ctx->nr_folios++] = folio;
+
+		off = cur - fpos;
+		len = seg_end - cur;
+		if (!bio || !xwt_bio_add_folio(bio, folio, len, off)) {
+			if (bio)
+				xwt_submit(ctx, bio);
+			bio = bio_alloc(iomap->bdev, BIO_MAX_VECS, opf, GFP_NOFS);
+			bio->bi_iter.bi_sector = iomap_sector(iomap, cur);
+			bio->bi_private = ctx;
+			bio->bi_end_io = xwt_bio_end_io;
+			if (!xwt_bio_add_folio(bio, folio, len, off))
+				WARN_ON_ONCE(1);
+		}
+		ctx->count += uend - ustart;
+		cur = seg_end;
+	}
+	if (bio)
+		xwt_submit(ctx, bio);
+	return err;
+}
+
+/**
+ * xwt_engine_write() - write through a buffered write that was taken
+ * @m: the mount's state
+ * @iocb: the caller's kiocb
+ * @from: the data
+ *
+ * Return: bytes written, -EIOCBQUEUED for an asynchronous caller whose
+ * completion comes later, or a negative errno.
+ */
+ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
+			 struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = file->f_mapping;
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
+	bool dsync = iocb->ki_flags & IOCB_DSYNC;
+	bool async = !is_sync_kiocb(iocb);
+	unsigned int bs = i_blocksize(inode);
+	loff_t isize, start, end, cur;
+	struct iov_iter src;
+	struct xwt_ctx *ctx;
+	bool extending;
+	ssize_t ret;
+	size_t count;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	atomic_long_inc(&xwt_engine_active);
+	ctx->iocb = iocb;
+	ctx->m = m;
+	atomic_set(&ctx->pending, 1);
+	init_completion(&ctx->done);
+
+	if (nowait) {
+		ret = -EAGAIN;
+		if (!inode_trylock(inode))
+			goto out_free;
+	} else {
+		inode_lock(inode);
+	}
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out_unlock;
+	count = ret;
+	ctx->pos = iocb->ki_pos;
+	isize = i_size_read(inode);
+	extending = ctx->pos + count > isize;
+	start = round_down(min(ctx->pos, isize), bs);
+	end = round_up(ctx->pos + count, bs);
+
+	/*
+	 * Non-blocking attempts take only what cannot block: an overwrite
+	 * inside EOF, of one folio, with nothing to write back first.
+	 */
+	if (nowait &&
+	    (extending ||
+	     (ctx->pos >> PAGE_SHIFT) != ((ctx->pos + count - 1) >> PAGE_SHIFT) ||
+	     filemap_range_needs_writeback(mapping, start, end - 1))) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+
+	/* Pin the source first: no fault may happen under the locks below. */
+	if (user_backed_iter(from)) {
+		ret = xwt_pin_user(ctx, from, count);
+		if (ret < 0)
+			goto out_unlock;
+		count = ret;
+		end = round_up(ctx->pos + count, bs);
+		iov_iter_bvec(&src, ITER_SOURCE, ctx->bvec, ctx->nr_bvec, count);
+	} else {
+		src = *from;
+		iov_iter_truncate(&src, count);
+	}
+
+	ctx->folios = kvmalloc_array(DIV_ROUND_UP(end - start, PAGE_SIZE) + 2,
+				     sizeof(*ctx->folios), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!ctx->folios)
+		goto out_unpin;
+
+	if (nowait) {
+		ret = -EAGAIN;
+		if (!down_write_trylock(&mapping->invalidate_lock))
+			goto out_unpin;
+	} else {
+		filemap_invalidate_lock(mapping);
+	}
+	mapping_set_stable_writes(mapping);
+
+	/* In-flight direct and write-through I/O may still move EOF. */
+	if (extending)
+		inode_dio_wait(inode);
+	ret = kiocb_modified(iocb);
+	if (ret)
+		goto out_mmap_unlock;
+	if (ctx->pos > isize) {
+		ret = xwt_iomap_zero_range(inode, isize, ctx->pos - isize,
+					   xwt_xfs.buffered_write_ops,
+					   xwt_xfs.iomap_write_ops);
+		if (ret)
+			goto out_mmap_unlock;
+	}
+	/* No dirty or writeback folio may remain under the range we take. */
+	ret = filemap_write_and_wait_range(mapping, start, end - 1);
+	if (ret)
+		goto out_mmap_unlock;
+
+	inode_dio_begin(inode);
+	ctx->need_sync = iocb->ki_flags & IOCB_SYNC;
+	ctx->async = async && !extending;
+	cur = round_down(ctx->pos, bs);
+	while (cur < end) {
+		struct iomap iomap = { }, srcmap = { };
+		unsigned int flags = IOMAP_WRITE | IOMAP_DIRECT;
+		loff_t map_end;
+		bool fua = false;
+
+		if (nowait)
+			flags |= IOMAP_NOWAIT;
+		ret = xwt_xfs.direct_write_ops->iomap_begin(inode, cur, end - cur,
+							    flags, &iomap,
+							    &srcmap);
+		if (ret)
+			break;
+		if (iomap.type != IOMAP_MAPPED && iomap.type != IOMAP_UNWRITTEN) {
+			pr_warn_ratelimited("unexpected mapping type %u at %lld of inode %llu\n",
+					    iomap.type, cur, (unsigned long long)inode->i_ino);
+			ret = -EIO;
+			break;
+		}
+		if (iomap.type == IOMAP_UNWRITTEN)
+			ctx->dio_flags |= IOMAP_DIO_UNWRITTEN;
+		if (iomap.flags & IOMAP_F_SHARED)
+			ctx->dio_flags |= IOMAP_DIO_COW;
+		if (dsync && !(iocb->ki_flags & IOCB_SYNC)) {
+			fua = xwt_fua_ok(&iomap);
+			if (!fua)
+				ctx->need_sync = true;
+		}
+		map_end = min_t(loff_t, iomap.offset + iomap.length, end);
+		ret = xwt_write_mapping(ctx, &iomap, cur, map_end, &src, fua,
+					nowait);
+		if (ret)
+			break;
+		cur = map_end;
+	}
+	filemap_invalidate_unlock(mapping);
+	if (ctx->bvec)
+		xwt_unpin_user(ctx);
+
+	if (!ctx->count) {
+		/* Nothing went out: no folio is under writeback, nothing to end. */
+		inode_dio_end(inode);
+		inode_unlock(inode);
+		if (user_backed_iter(from))
+			iov_iter_revert(from, count);
+		if (!ret)
+			ret = -EFAULT;
+		goto out_free;
+	}
+	if (user_backed_iter(from) && count > ctx->count)
+		iov_iter_revert(from, count - ctx->count);
+	else if (!user_backed_iter(from))
+		iov_iter_advance(from, ctx->count);
+	/*
+	 * A short write (a later mapping failed) still completes what was
+	 * submitted. Extending writes complete before the lock is dropped:
+	 * the size moves in end_io, and the next writer must see it.
+	 */
+	if (ctx->async) {
+		inode_unlock(inode);
+		xwt_ctx_put(ctx);
+		return -EIOCBQUEUED;
+	}
+	if (!extending)
+		inode_unlock(inode);
+	if (!atomic_dec_and_test(&ctx->pending))
+		wait_for_completion(&ctx->done);
+	ret = xwt_finish(ctx);
+	if (extending)
+		inode_unlock(inode);
+	xwt_ctx_free(ctx);
+	return ret;
+
+out_mmap_unlock:
+	filemap_invalidate_unlock(mapping);
+out_unpin:
+	if (ctx->bvec) {
+		iov_iter_revert(from, count);
+		xwt_unpin_user(ctx);
+	}
+out_unlock:
+	inode_unlock(inode);
+out_free:
+	xwt_ctx_free(ctx);
+	return ret;
+}
+
+/**
+ * xwt_engine_init() - create the completion workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xwt_engine_init(void)
+{
+	xwt_wq = alloc_workqueue("xfs_wt_complete", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return xwt_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * xwt_engine_exit() - wait for every taken write to complete
+ *
+ * Called once no new write can enter the engine.
+ */
+void xwt_engine_exit(void)
+{
+	wait_event(xwt_engine_idle, !atomic_long_read(&xwt_engine_active));
+	destroy_workqueue(xwt_wq);
+	/* Bio completions may still be returning from our end_io. */
+	synchronize_rcu();
+}
