@@ -300,6 +300,13 @@ copy:
 		}
 		if (!folio_test_uptodate(folio))
 			folio_mark_uptodate(folio);
+		/*
+		 * Dirty, then clean for I/O, as writeback does: this attaches
+		 * the inode to its writeback context for the accounting of
+		 * folio_start_writeback(), and write-protects mmap PTEs.
+		 */
+		folio_mark_dirty(folio);
+		folio_clear_dirty_for_io(folio);
 		folio_start_writeback(folio);
 		folio_unlock(folio);
 		ctx->folios[ctx->nr_folios++] = folio;
