@@ -36,7 +36,8 @@
  * @iocb: the caller's kiocb; gone once ki_complete() has been called
  * @m: the mount's state
  * @pos: file offset of the first byte written
- * @count: bytes submitted
+ * @count: bytes of the write submitted
+ * @copied: bytes copied into folios, which can run ahead of @count
  * @dio_flags: IOMAP_DIO_UNWRITTEN and IOMAP_DIO_COW for XFS's end_io
  * @need_sync: completion must call generic_write_sync()
  * @async: the caller gets -EIOCBQUEUED; completion runs from the workqueue
@@ -54,6 +55,7 @@ struct xwt_ctx {
 	struct xwt_mount *m;
 	loff_t pos;
 	size_t count;
+	size_t copied;
 	unsigned int dio_flags;
 	bool need_sync;
 	bool async;
@@ -106,7 +108,12 @@ static ssize_t xwt_finish(struct xwt_ctx *ctx)
 		/* The cache holds data the disk does not: drop it, keep the error. */
 		mapping_set_error(mapping, error);
 		invalidate_inode_pages2_range(mapping, ctx->pos >> PAGE_SHIFT,
-					      (ctx->pos + ctx->count - 1) >> PAGE_SHIFT);
+					      (ctx->pos + ctx->copied - 1) >> PAGE_SHIFT);
+	} else if (ctx->copied > ctx->count) {
+		/* A short write: the folio past it holds bytes never written. */
+		invalidate_inode_pages2_range(mapping,
+					      (ctx->pos + ctx->count) >> PAGE_SHIFT,
+					      (ctx->pos + ctx->copied - 1) >> PAGE_SHIFT);
 	}
 	inode_dio_end(inode);
 
@@ -239,78 +246,105 @@ static bool xwt_fua_ok(const struct iomap *iomap)
 }
 
 /*
- * Copy the write's bytes in [@start, @end), one mapping, into the page cache
- * and submit them; ctx->count grows by what was submitted.
+ * Lock the folio at @index, bring it up to date where the write covers it
+ * only in part, copy in all of the write's bytes that fall in it, clean it
+ * for I/O and start writeback. A folio is prepared once, even when several
+ * mappings share it: looking it up again would wait on our own writeback.
+ */
+static struct folio *xwt_prepare_folio(struct xwt_ctx *ctx, pgoff_t index,
+				       loff_t wend, struct iov_iter *src,
+				       bool nowait)
+{
+	struct file *file = ctx->iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+	loff_t fpos, fend, ustart, uend;
+	struct folio *folio;
+	int err;
+
+	folio = xwt_get_folio_locked(mapping, index, nowait);
+	if (!folio)
+		return ERR_PTR(nowait ? -EAGAIN : -ENOMEM);
+	fpos = folio_pos(folio);
+	fend = fpos + folio_size(folio);
+	ustart = max(fpos, ctx->pos);
+	uend = min(fend, wend);
+
+	/* Blocks the write covers only in part must hold the file's data. */
+	if (!folio_test_uptodate(folio) && (ustart > fpos || uend < fend)) {
+		/* read_folio() unlocks the folio, also on error. */
+		if (nowait) {
+			folio_unlock(folio);
+			err = -EAGAIN;
+		} else {
+			err = mapping->a_ops->read_folio(file, folio);
+			if (!err) {
+				folio_lock(folio);
+				if (folio_test_uptodate(folio))
+					goto copy;
+				folio_unlock(folio);
+				err = -EIO;
+			}
+		}
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+copy:
+	if (xwt_copy_to_folio(folio, ustart - fpos, uend - ustart, src) !=
+	    uend - ustart) {
+		/* Impossible from pinned pages; never write a torn folio. */
+		folio_unlock(folio);
+		folio_put(folio);
+		return ERR_PTR(-EFAULT);
+	}
+	ctx->copied += uend - ustart;
+	if (!folio_test_uptodate(folio))
+		folio_mark_uptodate(folio);
+	/*
+	 * Dirty, then clean for I/O, as writeback does: this attaches the
+	 * inode to its writeback context for the accounting of
+	 * folio_start_writeback(), and write-protects mmap PTEs.
+	 */
+	folio_mark_dirty(folio);
+	folio_clear_dirty_for_io(folio);
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+	ctx->folios[ctx->nr_folios++] = folio;
+	return folio;
+}
+
+/*
+ * Submit the blocks [@start, @end) of one mapping, preparing their folios
+ * as they come; ctx->count becomes the bytes of the write up to @end.
  */
 static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
-			     loff_t start, loff_t end, struct iov_iter *src,
-			     bool fua, bool nowait)
+			     loff_t start, loff_t end, loff_t wend,
+			     struct iov_iter *src, bool fua, bool nowait)
 {
-	struct kiocb *iocb = ctx->iocb;
-	struct address_space *mapping = iocb->ki_filp->f_mapping;
-	loff_t wpos = ctx->pos, wend = ctx->pos + iov_iter_count(src) + ctx->count;
 	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE | (fua ? REQ_FUA : 0);
 	struct bio *bio = NULL;
 	loff_t cur = start;
 	int err = 0;
 
 	while (cur < end) {
-		struct folio *folio;
-		loff_t fpos, fend, seg_end, ustart, uend;
+		struct folio *folio = NULL;
+		loff_t fpos, seg_end;
 		size_t off, len;
 
-		folio = xwt_get_folio_locked(mapping, cur >> PAGE_SHIFT, nowait);
+		if (ctx->nr_folios) {
+			folio = ctx->folios[ctx->nr_folios - 1];
+			if (cur >= folio_pos(folio) + folio_size(folio))
+				folio = NULL;
+		}
 		if (!folio) {
-			err = nowait ? -EAGAIN : -ENOMEM;
-			break;
+			folio = xwt_prepare_folio(ctx, cur >> PAGE_SHIFT, wend,
+						  src, nowait);
+			if (IS_ERR(folio)) {
+				err = PTR_ERR(folio);
+				break;
+			}
 		}
 		fpos = folio_pos(folio);
-		fend = fpos + folio_size(folio);
-		seg_end = min(fend, end);
-		ustart = max(cur, wpos);
-		uend = min(seg_end, wend);
-
-		/* Blocks the write covers only in part must hold the file's data. */
-		if (!folio_test_uptodate(folio) && (ustart > fpos || uend < fend)) {
-			/* read_folio() unlocks the folio, also on error. */
-			if (nowait) {
-				folio_unlock(folio);
-				err = -EAGAIN;
-			} else {
-				err = mapping->a_ops->read_folio(iocb->ki_filp, folio);
-				if (!err) {
-					folio_lock(folio);
-					if (folio_test_uptodate(folio))
-						goto copy;
-					folio_unlock(folio);
-					err = -EIO;
-				}
-			}
-			folio_put(folio);
-			break;
-		}
-copy:
-		if (xwt_copy_to_folio(folio, ustart - fpos, uend - ustart, src) !=
-		    uend - ustart) {
-			/* Impossible from pinned pages; never write a torn folio. */
-			folio_unlock(folio);
-			folio_put(folio);
-			err = -EFAULT;
-			break;
-		}
-		if (!folio_test_uptodate(folio))
-			folio_mark_uptodate(folio);
-		/*
-		 * Dirty, then clean for I/O, as writeback does: this attaches
-		 * the inode to its writeback context for the accounting of
-		 * folio_start_writeback(), and write-protects mmap PTEs.
-		 */
-		folio_mark_dirty(folio);
-		folio_clear_dirty_for_io(folio);
-		folio_start_writeback(folio);
-		folio_unlock(folio);
-		ctx->folios[ctx->nr_folios++] = folio;
-
+		seg_end = min_t(loff_t, fpos + folio_size(folio), end);
 		off = cur - fpos;
 		len = seg_end - cur;
 		if (!bio || !xwt_bio_add_folio(bio, folio, len, off)) {
@@ -323,11 +357,12 @@ copy:
 			if (!xwt_bio_add_folio(bio, folio, len, off))
 				WARN_ON_ONCE(1);
 		}
-		ctx->count += uend - ustart;
 		cur = seg_end;
 	}
 	if (bio)
 		xwt_submit(ctx, bio);
+	if (cur > start)
+		ctx->count = min(cur, wend) - ctx->pos;
 	return err;
 }
 
@@ -474,8 +509,8 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 				ctx->need_sync = true;
 		}
 		map_end = min_t(loff_t, iomap.offset + iomap.length, end);
-		ret = xwt_write_mapping(ctx, &iomap, cur, map_end, &src, fua,
-					nowait);
+		ret = xwt_write_mapping(ctx, &iomap, cur, map_end,
+					ctx->pos + count, &src, fua, nowait);
 		if (ret)
 			break;
 		cur = map_end;

@@ -120,7 +120,7 @@ run_with_progress() {
 }
 
 # Kernel log scan.  Prints offending lines with context; returns 1 if any.
-XFS_WT_BAD_RE='WARNING:|-+\[ cut here \]-+|(^|[^A-Za-z])BUG:|kernel BUG at|Oops|soft lockup|hard LOCKUP|hung_task|blocked for more than|KFENCE|general protection fault|Kernel panic|RCU stall|self-detected stall|rcu: INFO:|detected stalls on CPUs|UBSAN:'
+XFS_WT_BAD_RE='WARNING:|-+\[ cut here \]-+|(^|[^A-Za-z])BUG:|kernel BUG at|Oops|soft lockup|hard LOCKUP|blocked for more than|KFENCE|general protection fault|Kernel panic|RCU stall|self-detected stall|rcu: INFO:|detected stalls on CPUs|UBSAN:'
 
 scan_kernel_log() {
 	local f=$1 n

@@ -77,7 +77,7 @@ static unsigned long long seed, numops = 10000, opnum;
 static long long maxlen = 256 << 10, maxsize = 8 << 20;
 static long long bsize, dio_align = 512, dio_mem_align = 512, pagesz;
 static unsigned long long drop_every, remount_every, progress_every = 10000;
-static int quiet, verbose;
+static int quiet, verbose, no_falloc_extend, strict_dio_eio;
 static int fd = -1, fd_dsync = -1, fd_direct = -1;
 static int have_dio = 1, have_aio = 1, have_uring = 1, have_drop = 1;
 static unsigned char *good;	/* model of the contents; zero beyond fsize */
@@ -94,7 +94,7 @@ static struct io_uring ring;
 
 static struct {
 	unsigned long long writes, aio, uring, mmap, dio, trunc, falloc, punch,
-		zero, reads, syncs, drops, remounts, verifies;
+		zero, reads, syncs, drops, remounts, verifies, dio_eio;
 } cnt;
 
 /* ------------------------------------------------------------ PRNG */
@@ -627,6 +627,25 @@ static void op_dioread(void)
 	pick_range(maxlen, &off, &len, a);
 	want = max_ll(0, min_ll(len, fsize - off));
 	r = pread(fd_direct, rbuf, len, off);
+	if (r < 0 && errno == EIO && want > 0 && !strict_dio_eio) {
+		/*
+		 * 6.12 and 7.2 (not 6.1): stock XFS can be left with a delalloc
+		 * extent inside EOF that no dirty folio backs (after mixes of
+		 * extending buffered/aio/mmap writes, truncates and fallocate
+		 * around EOF); iomap then fails every DIO read that meets it
+		 * with EIO and logs "Direct I/O collision with buffered
+		 * writes!". fsync does not clear it, a remount does. It loses
+		 * no data, so check the range with a buffered read instead,
+		 * count it, and go on; -E makes it a failure.
+		 */
+		note("op %llu: O_DIRECT read of 0x%llx at 0x%llx: EIO (delalloc inside EOF?); checking it buffered",
+		     opnum, len, off);
+		cnt.dio_eio++;
+		r = pread(fd, rbuf, len, off);
+		if (r < 0)
+			die("buffered read of 0x%llx at 0x%llx after O_DIRECT EIO: %s",
+			    len, off, strerror(errno));
+	}
 	if (r < 0)
 		die("O_DIRECT read of 0x%llx at 0x%llx: %s", len, off, strerror(errno));
 	if (r != want)
@@ -749,6 +768,8 @@ static void op_falloc(void)
 	int keep = rnd_below(2), r;
 
 	pick_range(maxlen, &off, &len, rnd_below(2) ? bsize : 0);
+	if (no_falloc_extend && off + len > fsize)
+		keep = 1;
 	r = fallocate(fd, keep ? FALLOC_FL_KEEP_SIZE : 0, off, len);
 	if (falloc_unsupported(OP_FALLOC, r))
 		return;
@@ -788,6 +809,8 @@ static void op_zero(void)
 	int keep = rnd_below(3) == 0, r;
 
 	pick_range(maxlen, &off, &len, rnd_below(2) ? bsize : 0);
+	if (no_falloc_extend && off + len > fsize)
+		keep = 1;
 	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | (keep ? FALLOC_FL_KEEP_SIZE : 0), off, len);
 	if (falloc_unsupported(OP_ZERO, r))
 		return;
@@ -936,6 +959,9 @@ static void usage(void)
 "  -W LIST     only these ops (comma list): write aio uring read dioread diowrite\n"
 "              mapread mapwrite trunc falloc punch zero fsync, or mmap, dio\n"
 "  -P N        progress line every N ops (default 10000, 0 = none)\n"
+"  -F          fallocate and zero range never extend the file (KEEP_SIZE past EOF)\n"
+"  -E          an EIO from an O_DIRECT read is a failure (default: note it, count\n"
+"              it, check the range with a buffered read; see op_dioread)\n"
 "  -q          quiet: only the seed, notes, failures and the summary\n"
 "  -v          print every op\n"
 "sizes take K, M, G suffixes.  Exit: 0 ok, 1 failure, 2 usage/setup error.\n");
@@ -950,7 +976,7 @@ int main(int argc, char **argv)
 	struct statx stx;
 	uint64_t sm;
 
-	while ((opt = getopt(argc, argv, "S:N:l:L:b:D:R:M:d:W:P:qvh")) != -1) {
+	while ((opt = getopt(argc, argv, "S:N:l:L:b:D:R:M:d:W:P:FEqvh")) != -1) {
 		switch (opt) {
 		case 'S': seed = strtoull(optarg, NULL, 0); seeded = 1; break;
 		case 'N': numops = strtoull(optarg, NULL, 0); break;
@@ -963,6 +989,8 @@ int main(int argc, char **argv)
 		case 'd': device = optarg; break;
 		case 'W': set_oplist(optarg); break;
 		case 'P': progress_every = strtoull(optarg, NULL, 0); break;
+		case 'F': no_falloc_extend = 1; break;
+		case 'E': strict_dio_eio = 1; break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose = 1; break;
 		default: usage();
@@ -1104,10 +1132,10 @@ int main(int argc, char **argv)
 		drop_caches();
 	else
 		verify_file("final verify");
-	printf("fsx_wt: seed %llu: %llu ops ok (writes %llu, aio %llu, uring %llu, mmap %llu, dio %llu, trunc %llu, falloc %llu, punch %llu, remounts %llu; zero %llu, reads %llu, syncs %llu, drops %llu)\n",
+	printf("fsx_wt: seed %llu: %llu ops ok (writes %llu, aio %llu, uring %llu, mmap %llu, dio %llu, trunc %llu, falloc %llu, punch %llu, remounts %llu; zero %llu, reads %llu, syncs %llu, drops %llu, dio read EIO %llu)\n",
 	       seed, opnum, cnt.writes, cnt.aio, cnt.uring, cnt.mmap, cnt.dio,
 	       cnt.trunc, cnt.falloc, cnt.punch, cnt.remounts, cnt.zero,
-	       cnt.reads, cnt.syncs, cnt.drops);
+	       cnt.reads, cnt.syncs, cnt.drops, cnt.dio_eio);
 	close_files();
 	if (have_uring && weights[OP_URING])
 		io_uring_queue_exit(&ring);

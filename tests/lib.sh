@@ -108,4 +108,31 @@ xwt_cleanup() {
 	done
 	rmmod xfs_wt 2>/dev/null || true
 	rmmod xfs_wt_rival 2>/dev/null || true
+	flakey_remove
+}
+
+# dm-flakey over a scratch disk, as fstests' common/dmflakey does: tables
+# that pass every write, drop every write (a power cut), or fail them.
+FLAKEY=xwt_flakey
+flakey_table() { # DISK up|drop|error
+	local disk=$1 sectors
+	sectors=$(blockdev --getsz "$disk")
+	case $2 in
+	up) echo "0 $sectors flakey $disk 0 180 0" ;;
+	drop) echo "0 $sectors flakey $disk 0 0 180 1 drop_writes" ;;
+	error) echo "0 $sectors flakey $disk 0 0 180 1 error_writes" ;;
+	esac
+}
+flakey_create() { # DISK
+	modprobe dm-flakey
+	dmsetup create "$FLAKEY" --table "$(flakey_table "$1" up)"
+	echo "/dev/mapper/$FLAKEY"
+}
+flakey_load() { # DISK up|drop|error
+	dmsetup suspend "$FLAKEY"
+	dmsetup load "$FLAKEY" --table "$(flakey_table "$1" "$2")"
+	dmsetup resume "$FLAKEY"
+}
+flakey_remove() {
+	dmsetup remove "$FLAKEY" 2>/dev/null || true
 }

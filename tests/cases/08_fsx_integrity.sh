@@ -6,9 +6,12 @@
 need_disks 1
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
 # Ops per run; the 1 KiB-block run is shorter. -D/-R: cache drop + full
-# verify, and umount/mount + full verify, every so many ops.
+# verify, and umount/mount + full verify, every so many ops. A 1 MiB file
+# and 64 KiB ops keep 100k ops to a few minutes under TCG (scripts/fsx-long
+# runs the 8 MiB / 256 KiB defaults).
 ops=${FSX_OPS:-50000} ops_1k=${FSX_OPS_1K:-10000}
 drop=${FSX_DROP:-2000} remount_every=${FSX_REMOUNT:-10000}
+read -r -a args <<<"${FSX_ARGS:--L 1M -l 64K}"
 [[ -x $XWT_BIN/fsx_wt ]] || fail "no $XWT_BIN/fsx_wt; run scripts/in-root make -C tests"
 seed=${SEED:-$(((RANDOM << 15) | RANDOM))}
 note "seeds: $seed (dsync), $((seed + 1)) (all), $((seed + 2)) (1 KiB blocks); rerun with SEED=$seed"
@@ -19,7 +22,9 @@ stats() { # DEV
 
 run_fsx() { # WHAT SEED OPS FILE
 	local t=$SECONDS
-	fsx_wt -q -S "$2" -N "$3" -D "$drop" -R "$remount_every" -M "$mnt" -d "$dev" "$4" ||
+	fsx_wt -q -S "$2" -N "$3" -D "$drop" -R "$remount_every" -M "$mnt" -d "$dev" \
+		"${args[@]}" "$4" | tee "$log" || fail "fsx_wt $1 failed: rerun with SEED=$seed (this run's seed $2)"
+	grep -q ' ops ok ' "$log" ||
 		fail "fsx_wt $1 failed: rerun with SEED=$seed (this run's seed $2)"
 	note "$1: $3 ops in $((SECONDS - t))s; mode $(xwt_mode "$dev")"
 	note "$1 stats since the last remount: $(stats "$dev")"
