@@ -50,8 +50,13 @@ xwt_unload() {
 	if xwt_loaded; then rmmod xfs_wt; fi
 }
 
-# The name XFS and xfs_wt use for a mounted device: /dev/vda -> vda.
-xwt_devname() { basename "$(readlink -f "$1")"; }
+# The name XFS and xfs_wt use for a mounted device: /dev/vda -> vda,
+# /dev/mapper/x -> dm-0 (a node, not a link, when there is no udev).
+xwt_devname() {
+	local maj min
+	read -r maj min < <(stat -L -c '%t %T' "$1")
+	basename "$(readlink -f "/sys/dev/block/$((16#$maj)):$((16#$min))")"
+}
 
 xwt_mode() { # DEV [MODE]
 	local f=$XWT_SYS/$(xwt_devname "$1")/mode
@@ -129,7 +134,8 @@ flakey_create() { # DISK
 	echo "/dev/mapper/$FLAKEY"
 }
 flakey_load() { # DISK up|drop|error
-	dmsetup suspend "$FLAKEY"
+	# --nolockfs: a freeze would flush the log first, or fail on errors.
+	dmsetup suspend --nolockfs "$FLAKEY"
 	dmsetup load "$FLAKEY" --table "$(flakey_table "$1" "$2")"
 	dmsetup resume "$FLAKEY"
 }
