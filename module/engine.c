@@ -529,6 +529,9 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 			ret = -EFAULT;
 		goto out_free;
 	}
+	/* io_uring's inline attempts: served here, or punted to a worker. */
+	if (nowait)
+		xwt_stat_add(m, XWT_CTR_NOWAIT_INLINE, 1);
 	if (user_backed_iter(from) && count > ctx->count)
 		iov_iter_revert(from, count - ctx->count);
 	else if (!user_backed_iter(from))
@@ -563,6 +566,8 @@ out_unpin:
 out_unlock:
 	inode_unlock(inode);
 out_free:
+	if (ret == -EAGAIN)
+		xwt_stat_add(m, XWT_CTR_NOWAIT_EAGAIN, 1);
 	xwt_ctx_free(ctx);
 	return ret;
 }

@@ -105,6 +105,7 @@ static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	xwt_stat_add(m, xwt_ctr_classed(fate, cls, false), 1);
 	xwt_stat_add(m, xwt_ctr_classed(fate, cls, true), count);
 
+	/* After an asynchronous write is queued, neither iocb nor m is ours. */
 	if (fate == XWT_FATE_TAKEN)
 		ret = xwt_engine_write(m, iocb, from);
 	else

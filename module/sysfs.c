@@ -65,6 +65,10 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     xwt_stat_sum(m, XWT_CTR_COMPLETIONS));
 	len += sysfs_emit_at(buf, len, "errors %llu\n",
 			     xwt_stat_sum(m, XWT_CTR_ERRORS));
+	len += sysfs_emit_at(buf, len, "nowait_inline %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_NOWAIT_INLINE));
+	len += sysfs_emit_at(buf, len, "nowait_eagain %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_NOWAIT_EAGAIN));
 	for (i = 0; i < XWT_FALLBACK_NR; i++)
 		len += sysfs_emit_at(buf, len, "fallback_%s %llu\n",
 				     xwt_fallback_name(i),

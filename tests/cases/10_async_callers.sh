@@ -54,7 +54,9 @@ for engine in io_uring libaio; do
 		--randrepeat=1 --output=/dev/null || fail "fio $engine verify after drop_caches"
 	done_now=$(($(xwt_stat "$dev" completions) - before))
 	((done_now >= 2048)) || fail "$engine: only $done_now write-through completions"
-	note "$engine: $done_now writes completed by the engine"
+	note "$engine: $done_now writes completed by the engine;" \
+		"io_uring inline attempts so far: $(xwt_stat "$dev" nowait_inline) served," \
+		"$(xwt_stat "$dev" nowait_eagain) punted"
 done
 max=$(xwt_stat "$dev" inflight_max)
 note "in-flight high-water mark: $max"
