@@ -976,6 +976,7 @@ int main(int argc, char **argv)
 	struct statx stx;
 	uint64_t sm;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "S:N:l:L:b:D:R:M:d:W:P:FEqvh")) != -1) {
 		switch (opt) {
 		case 'S': seed = strtoull(optarg, NULL, 0); seeded = 1; break;
@@ -1015,7 +1016,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < 4; i++)
 		rs[i] = splitmix(&sm);
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGBUS, on_signal);
 	signal(SIGSEGV, on_signal);
 	pagesz = sysconf(_SC_PAGESIZE);

@@ -10,7 +10,7 @@ dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
 # and 64 KiB ops keep 100k ops to a few minutes under TCG (scripts/fsx-long
 # runs the 8 MiB / 256 KiB defaults).
 ops=${FSX_OPS:-50000} ops_1k=${FSX_OPS_1K:-10000}
-drop=${FSX_DROP:-2000} remount_every=${FSX_REMOUNT:-10000}
+drop=${FSX_DROP:-2000} remount_every=${FSX_REMOUNT:-9000}
 read -r -a args <<<"${FSX_ARGS:--L 1M -l 64K}"
 [[ -x $XWT_BIN/fsx_wt ]] || fail "no $XWT_BIN/fsx_wt; run scripts/in-root make -C tests"
 seed=${SEED:-$(((RANDOM << 15) | RANDOM))}

@@ -23,6 +23,13 @@ echo "$out"
 grep -q 'fsync.*Input/output error' <<<"$out" || fail "a later fsync did not report the error"
 out=$(xfs_io -c fsync "$mnt/f" 2>&1) || true
 [[ -z $out ]] || fail "the error was reported twice: $out"
+# An asynchronous caller gets the error in its completion.
+flakey_load "$disk" error
+out=$(aio_inflight "$mnt/f" "$XWT_SYS/$(xwt_devname "$fdev")/stats" 4 2>&1) || true
+flakey_load "$disk" up
+echo "$out"
+grep -q 'result -5' <<<"$out" || fail "the libaio completion did not carry EIO"
+xfs_io -c fsync "$mnt/f" >/dev/null 2>&1 || true
 expect_eq 0 "$(xwt_stat "$fdev" inflight)" "bios in flight"
 (($(xwt_stat "$fdev" errors) >= 1)) || fail "no error counted"
 
