@@ -27,7 +27,9 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "compat/compat_atomic.h"
 #include "compat/compat_bio.h"
+#include "compat/compat_fs.h"
 #include "compat/compat_folio.h"
 #include "compat/compat_iomap.h"
 
@@ -126,6 +128,9 @@ static ssize_t xwt_finish(struct xwt_ctx *ctx)
 		ret = error;
 	}
 	xwt_stat_add(ctx->m, ret < 0 ? XWT_CTR_ERRORS : XWT_CTR_COMPLETIONS, 1);
+	if (iocb->ki_flags & XWT_IOCB_ATOMIC)
+		xwt_stat_add(ctx->m, ret < 0 ? XWT_CTR_ATOMIC_ERRORS :
+			     XWT_CTR_ATOMIC_COMPLETIONS, 1);
 	return ret;
 }
 
@@ -321,6 +326,10 @@ static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
 			     struct iov_iter *src, bool fua, bool nowait)
 {
 	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE | (fua ? REQ_FUA : 0);
+
+	/* One aligned block: one folio, one bio, written whole or not at all. */
+	if (ctx->iocb->ki_flags & XWT_IOCB_ATOMIC)
+		opf |= XWT_REQ_ATOMIC;
 	struct bio *bio = NULL;
 	loff_t cur = start;
 	int err = 0;

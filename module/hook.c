@@ -19,6 +19,7 @@
 #include <linux/rcupdate.h>
 
 #include "internal.h"
+#include "compat/compat_atomic.h"
 #include "compat/compat_fs.h"
 #include "compat/compat_ftrace.h"
 
@@ -48,24 +49,38 @@ static bool xwt_mode_selects(int mode, enum xwt_class cls)
 }
 
 /*
- * The decision point: whether xfs_wt takes this write. A write that the
- * mode selects but the engine cannot serve goes to XFS's own path and is
- * counted as a fallback with its reason.
+ * The decision point: whether xfs_wt takes this write (1), passes it to
+ * XFS (0) or refuses it (-errno). A write that the mode selects but the
+ * engine cannot serve goes to XFS's own path and is counted as a fallback
+ * with its reason.
  */
-static bool xwt_take(struct xwt_mount *m, const struct kiocb *iocb,
-		     enum xwt_class cls, size_t count)
+static int xwt_decide(struct xwt_mount *m, const struct kiocb *iocb,
+		      const struct iov_iter *from, enum xwt_class cls)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	size_t count = iov_iter_count(from);
 	enum xwt_fallback why;
+	int ret;
 
+	if (cls == XWT_CLASS_ATOMIC) {
+		/*
+		 * From 6.13 XFS writes direct atomic writes and refuses
+		 * buffered ones itself. Before, it would write either as a
+		 * plain, tearable write: never let one through.
+		 */
+		if (XWT_XFS_HAS_ATOMIC &&
+		    ((iocb->ki_flags & IOCB_DIRECT) ||
+		     READ_ONCE(m->mode) == XWT_MODE_OFF))
+			return 0;
+		ret = xwt_atomic_check(m, iocb, from);
+		return ret ? ret : 1;
+	}
 	if (!xwt_mode_selects(READ_ONCE(m->mode), cls))
-		return false;
+		return 0;
 	if (iocb->ki_flags & IOCB_DIRECT)
 		why = XWT_FALLBACK_DIRECT;
 	else if (IS_DAX(inode))
 		why = XWT_FALLBACK_DAX;
-	else if (cls == XWT_CLASS_ATOMIC)
-		why = XWT_FALLBACK_ATOMIC;
 	else if (i_blocksize(inode) > PAGE_SIZE)
 		why = XWT_FALLBACK_BLOCKSIZE;
 	else if (count > XWT_MAX_TAKE)
@@ -73,9 +88,9 @@ static bool xwt_take(struct xwt_mount *m, const struct kiocb *iocb,
 	else if (bdev_is_zoned(inode->i_sb->s_bdev))
 		why = XWT_FALLBACK_ZONED;
 	else
-		return true;
+		return 1;
 	xwt_stat_add(m, XWT_CTR_FALLBACK + why, 1);
-	return false;
+	return 0;
 }
 
 static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -85,6 +100,7 @@ static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	enum xwt_class cls;
 	struct xwt_mount *m;
 	ssize_t ret;
+	int take;
 
 	percpu_ref_get(&xwt_calls);
 	/* The open file keeps the mount, and so its state, alive. */
@@ -98,8 +114,11 @@ static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	}
 
 	cls = xwt_classify(iocb);
-	if (xwt_take(m, iocb, cls, count))
+	take = xwt_decide(m, iocb, from, cls);
+	if (take > 0)
 		fate = XWT_FATE_TAKEN;
+	else if (take < 0)
+		fate = XWT_FATE_REFUSED;
 	xwt_stat_add(m, xwt_ctr_classed(XWT_FATE_SEEN, cls, false), 1);
 	xwt_stat_add(m, xwt_ctr_classed(XWT_FATE_SEEN, cls, true), count);
 	xwt_stat_add(m, xwt_ctr_classed(fate, cls, false), 1);
@@ -108,6 +127,8 @@ static ssize_t xwt_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	/* After an asynchronous write is queued, neither iocb nor m is ours. */
 	if (fate == XWT_FATE_TAKEN)
 		ret = xwt_engine_write(m, iocb, from);
+	else if (fate == XWT_FATE_REFUSED)
+		ret = take;
 	else
 		ret = xwt_xfs.write_iter(iocb, from);
 out:
@@ -123,6 +144,18 @@ static int xwt_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = xwt_xfs.fill_super(sb, fc);
 	if (!ret)
 		xwt_mount_add(sb);
+	percpu_ref_put(&xwt_calls);
+	return ret;
+}
+
+static int xwt_file_open(struct inode *inode, struct file *file)
+{
+	int ret;
+
+	percpu_ref_get(&xwt_calls);
+	ret = xwt_xfs.open(inode, file);
+	if (!ret)
+		xwt_atomic_open(file);
 	percpu_ref_put(&xwt_calls);
 	return ret;
 }
@@ -154,6 +187,7 @@ struct xwt_hook {
 enum {
 	XWT_HOOK_PUT_SUPER,
 	XWT_HOOK_FILL_SUPER,
+	XWT_HOOK_OPEN,
 	XWT_HOOK_WRITE_ITER,
 	XWT_HOOK_NR,
 };
@@ -261,6 +295,11 @@ int xwt_hooks_init(void)
 		.target = (unsigned long)xwt_xfs.fill_super,
 		.wrapper = xwt_fill_super,
 	};
+	xwt_hooks[XWT_HOOK_OPEN] = (struct xwt_hook){
+		.name = "xfs_file_open",
+		.target = (unsigned long)xwt_xfs.open,
+		.wrapper = xwt_file_open,
+	};
 	xwt_hooks[XWT_HOOK_WRITE_ITER] = (struct xwt_hook){
 		.name = "xfs_file_write_iter",
 		.target = (unsigned long)xwt_xfs.write_iter,
@@ -271,6 +310,9 @@ int xwt_hooks_init(void)
 	for (i = 0; i < XWT_HOOK_NR; i++) {
 		if (i == XWT_HOOK_WRITE_ITER)
 			iterate_supers_type(xwt_xfs.fs_type, xwt_scan_one, NULL);
+		/* Only 6.11 and 6.12 need opens to allow RWF_ATOMIC. */
+		if (i == XWT_HOOK_OPEN && (XWT_XFS_HAS_ATOMIC || !XWT_HAVE_ATOMIC))
+			continue;
 		ret = xwt_hook_register(&xwt_hooks[i]);
 		if (ret)
 			goto out_unhook;

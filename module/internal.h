@@ -29,11 +29,16 @@ enum xwt_class {
 	XWT_CLASS_NR,
 };
 
-/* What became of a write: every write is seen, then taken or passed. */
+/*
+ * What became of a write: every write is seen, then taken (written through
+ * by xfs_wt), passed (to XFS's own path) or refused (failed by xfs_wt with
+ * an errno, as an RWF_ATOMIC write that cannot be written untorn).
+ */
 enum xwt_fate {
 	XWT_FATE_SEEN,
 	XWT_FATE_TAKEN,
 	XWT_FATE_PASSED,
+	XWT_FATE_REFUSED,
 	XWT_FATE_NR,
 };
 
@@ -44,7 +49,6 @@ enum xwt_fate {
 enum xwt_fallback {
 	XWT_FALLBACK_DIRECT,
 	XWT_FALLBACK_DAX,
-	XWT_FALLBACK_ATOMIC,
 	XWT_FALLBACK_BLOCKSIZE,
 	XWT_FALLBACK_LARGE,
 	XWT_FALLBACK_ZONED,
@@ -65,6 +69,10 @@ enum xwt_ctr {
 	XWT_CTR_ERRORS,
 	XWT_CTR_NOWAIT_INLINE,
 	XWT_CTR_NOWAIT_EAGAIN,
+	XWT_CTR_ATOMIC_COMPLETIONS,
+	XWT_CTR_ATOMIC_ERRORS,
+	XWT_CTR_ATOMIC_EINVAL,
+	XWT_CTR_ATOMIC_EOPNOTSUPP,
 	XWT_CTR_FALLBACK,
 	XWT_CTR_NR = XWT_CTR_FALLBACK + XWT_FALLBACK_NR,
 };
@@ -102,6 +110,7 @@ struct xwt_mount {
  * @write_iter: xfs_file_write_iter, taken from xfs_file_operations
  * @fill_super: xfs_fs_fill_super (address-taken: passed to get_tree_bdev)
  * @put_super: xfs_fs_put_super, taken from xfs_super_operations
+ * @open: xfs_file_open, taken from xfs_file_operations
  * @direct_write_ops: xfs_direct_write_iomap_ops, the O_DIRECT write mapping
  * @buffered_write_ops: xfs_buffered_write_iomap_ops, for EOF zeroing
  * @iomap_write_ops: xfs_iomap_write_ops (6.17+), for EOF zeroing
@@ -113,6 +122,7 @@ struct xwt_xfs {
 	ssize_t (*write_iter)(struct kiocb *iocb, struct iov_iter *from);
 	int (*fill_super)(struct super_block *sb, struct fs_context *fc);
 	void (*put_super)(struct super_block *sb);
+	int (*open)(struct inode *inode, struct file *file);
 	const struct iomap_ops *direct_write_ops;
 	const struct iomap_ops *buffered_write_ops;
 	const void *iomap_write_ops;
@@ -129,6 +139,12 @@ void xwt_symbols_release(void);
 /* hook.c */
 int xwt_hooks_init(void);
 void xwt_hooks_exit(void);
+
+/* atomic.c */
+unsigned int xwt_atomic_unit(struct super_block *sb);
+int xwt_atomic_check(struct xwt_mount *m, const struct kiocb *iocb,
+		     const struct iov_iter *from);
+void xwt_atomic_open(struct file *file);
 
 /* engine.c */
 int xwt_engine_init(void);

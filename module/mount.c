@@ -27,12 +27,12 @@ static const char *const xwt_fate_names[XWT_FATE_NR] = {
 	[XWT_FATE_SEEN]		= "seen",
 	[XWT_FATE_TAKEN]	= "taken",
 	[XWT_FATE_PASSED]	= "passed",
+	[XWT_FATE_REFUSED]	= "refused",
 };
 
 static const char *const xwt_fallback_names[XWT_FALLBACK_NR] = {
 	[XWT_FALLBACK_DIRECT]		= "direct",
 	[XWT_FALLBACK_DAX]		= "dax",
-	[XWT_FALLBACK_ATOMIC]		= "atomic",
 	[XWT_FALLBACK_BLOCKSIZE]	= "blocksize",
 	[XWT_FALLBACK_LARGE]		= "large",
 	[XWT_FALLBACK_ZONED]		= "zoned",

@@ -114,6 +114,11 @@ int xwt_symbols_resolve(void)
 		goto out_put;
 	xwt_xfs.write_iter = fops->write_iter;
 
+	ret = xwt_xfs_check("xfs_file_open", fops->open);
+	if (ret)
+		goto out_put;
+	xwt_xfs.open = fops->open;
+
 	ret = xwt_xfs_check("xfs_fs_put_super", sops->put_super);
 	if (ret)
 		goto out_put;

@@ -69,6 +69,14 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     xwt_stat_sum(m, XWT_CTR_NOWAIT_INLINE));
 	len += sysfs_emit_at(buf, len, "nowait_eagain %llu\n",
 			     xwt_stat_sum(m, XWT_CTR_NOWAIT_EAGAIN));
+	len += sysfs_emit_at(buf, len, "atomic_completions %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_ATOMIC_COMPLETIONS));
+	len += sysfs_emit_at(buf, len, "atomic_errors %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_ATOMIC_ERRORS));
+	len += sysfs_emit_at(buf, len, "atomic_refused_einval %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_ATOMIC_EINVAL));
+	len += sysfs_emit_at(buf, len, "atomic_refused_eopnotsupp %llu\n",
+			     xwt_stat_sum(m, XWT_CTR_ATOMIC_EOPNOTSUPP));
 	for (i = 0; i < XWT_FALLBACK_NR; i++)
 		len += sysfs_emit_at(buf, len, "fallback_%s %llu\n",
 				     xwt_fallback_name(i),
@@ -80,12 +88,33 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* What the buffered atomic path supports here: one block, or nothing. */
+static ssize_t atomic_write_unit_min_bytes_show(struct kobject *kobj,
+						struct kobj_attribute *attr,
+						char *buf)
+{
+	return sysfs_emit(buf, "%u\n", xwt_atomic_unit(to_xwt_mount(kobj)->sb));
+}
+
+static ssize_t atomic_write_unit_max_bytes_show(struct kobject *kobj,
+						struct kobj_attribute *attr,
+						char *buf)
+{
+	return sysfs_emit(buf, "%u\n", xwt_atomic_unit(to_xwt_mount(kobj)->sb));
+}
+
 static struct kobj_attribute xwt_attr_mode = __ATTR_RW(mode);
 static struct kobj_attribute xwt_attr_stats = __ATTR_RO(stats);
+static struct kobj_attribute xwt_attr_atomic_min =
+	__ATTR_RO(atomic_write_unit_min_bytes);
+static struct kobj_attribute xwt_attr_atomic_max =
+	__ATTR_RO(atomic_write_unit_max_bytes);
 
 static struct attribute *xwt_mount_attrs[] = {
 	&xwt_attr_mode.attr,
 	&xwt_attr_stats.attr,
+	&xwt_attr_atomic_min.attr,
+	&xwt_attr_atomic_max.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xwt_mount);
@@ -138,11 +167,10 @@ static ssize_t features_show(struct kobject *kobj,
 {
 	int len = 0;
 
-	len += sysfs_emit_at(buf, len,
-			     "write_through no the write-through engine is not built yet\n");
+	len += sysfs_emit_at(buf, len, "write_through yes\n");
 	if (XWT_HAVE_RWF_ATOMIC)
 		len += sysfs_emit_at(buf, len,
-				     "atomic no buffered atomic writes are not built yet\n");
+				     "atomic yes one block, on devices whose atomic write units cover it (see each mount's atomic_write_unit_*_bytes)\n");
 	else
 		len += sysfs_emit_at(buf, len,
 				     "atomic no this kernel has no RWF_ATOMIC\n");

@@ -17,7 +17,7 @@ seed=${SEED:-$(((RANDOM << 15) | RANDOM))}
 note "seeds: $seed (dsync), $((seed + 1)) (all), $((seed + 2)) (1 KiB blocks); rerun with SEED=$seed"
 
 stats() { # DEV
-	grep -E 'taken|fallback' "$XWT_SYS/$(xwt_devname "$1")/stats" | tr '\n' ' '
+	grep -E '^(taken_.*_writes|fallback_.*|errors) ' "$XWT_SYS/$(xwt_devname "$1")/stats" | tr '\n' ' '
 }
 
 run_fsx() { # WHAT SEED OPS FILE
