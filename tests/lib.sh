@@ -113,6 +113,7 @@ xwt_cleanup() {
 	done
 	rmmod xfs_wt 2>/dev/null || true
 	rmmod xfs_wt_rival 2>/dev/null || true
+	rmmod scsi_debug 2>/dev/null || true
 	flakey_remove
 }
 
@@ -141,4 +142,18 @@ flakey_load() { # DISK up|drop|error
 }
 flakey_remove() {
 	dmsetup remove "$FLAKEY" 2>/dev/null || true
+}
+
+# Load scsi_debug with PARAMS and print its disk, e.g. /dev/sda.
+sdebug_load() { # PARAMS...
+	local d
+	modprobe sd_mod
+	modprobe scsi_debug "$@" || fail "cannot load scsi_debug $*"
+	for _ in $(seq 100); do
+		d=$(ls -d /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/* 2>/dev/null | head -n 1)
+		[[ -n $d ]] && break
+		sleep 0.1
+	done
+	[[ -n $d ]] || fail "no scsi_debug disk"
+	echo "/dev/$(basename "$d")"
 }
