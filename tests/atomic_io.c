@@ -9,10 +9,12 @@
  *		    [-o OFF] [-v] FILE
  *	write blocks 0..N-1 with generation GEN through one engine, queue depth QD;
  *	-o shifts every write by OFF bytes, -v splits each into two iovecs
- *	(psync), to provoke refusals
+ *	(psync), to provoke refusals; -p writes without RWF_ATOMIC (plain)
  *   atomic_io stress [-b BS] [-n N] [-t THREADS] [-s SECONDS] -a ACKFILE FILE
- *	threads overwrite random blocks with rising generations (RWF_DSYNC);
- *	the highest acknowledged generation of each block goes to ACKFILE
+ *	threads overwrite random blocks with rising generations (RWF_DSYNC),
+ *	each thread its own blocks (block % THREADS), so that one block's
+ *	writes are ordered; the last acknowledged generation of each block
+ *	goes to ACKFILE
  *   atomic_io check [-b BS] [-n N] [-g MINGEN] [-a ACKFILE] FILE
  *	every block is all zeros or one whole stamped write, at least MINGEN,
  *	and at least its acknowledged generation from ACKFILE
@@ -49,7 +51,7 @@ static uint64_t *acked;
 static pthread_mutex_t ack_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile int stop;
 static long long shift;
-static int split;
+static int split, plain;
 
 static uint64_t sum_block(const unsigned char *b)
 {
@@ -98,7 +100,7 @@ static int pw(unsigned char *b, uint64_t block, int flags)
 		{ .iov_base = b + bs / 2, .iov_len = bs / 2 },
 	};
 	ssize_t r = pwritev2(fd, iov, split ? 2 : 1, (off_t)(block * bs) + shift,
-			     RWF_ATOMIC | flags);
+			     (plain ? 0 : RWF_ATOMIC) | flags);
 
 	if (r != (ssize_t)bs) {
 		fprintf(stderr, "atomic_io: block %llu: %s\n", (unsigned long long)block,
@@ -204,6 +206,11 @@ static void *stress_thread(void *arg)
 	while (!stop) {
 		uint64_t block = rand_r(&seed) % nblocks;
 
+		/* Only this writer's blocks: one block's writes never overlap. */
+		block -= block % threads;
+		block += writer - 1;
+		if (block >= nblocks)
+			continue;
 		gen += threads;		/* unique across writers */
 		stamp_block(b, block, gen, writer);
 		if (pw(b, block, RWF_DSYNC))
@@ -230,7 +237,7 @@ int main(int argc, char **argv)
 	if (cmd < 0)
 		goto usage;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "e:db:n:g:q:t:s:a:o:v")) != -1) {
+	while ((opt = getopt(argc, argv, "e:db:n:g:q:t:s:a:o:vp")) != -1) {
 		switch (opt) {
 		case 'e': engine = optarg; break;
 		case 'd': flags |= RWF_DSYNC; break;
@@ -243,6 +250,7 @@ int main(int argc, char **argv)
 		case 'a': ackfile = optarg; break;
 		case 'o': shift = atoll(optarg); break;
 		case 'v': split = 1; break;
+		case 'p': plain = 1; break;
 		default: goto usage;
 		}
 	}

@@ -103,6 +103,15 @@ note "xfs_io pwrite -V 1 -A -D 4096 4096: written"
 out=$(xfs_io -c "pwrite -V 1 -A -b 8192 0 8192" "$mnt/psync" 2>&1) || true
 note "xfs_io pwrite -A of 8 KiB: ${out%%$'\n'*}"
 
+# O_DIRECT RWF_ATOMIC: XFS 6.13+ writes it itself; 6.12's XFS would write it
+# as a plain, tearable write, so xfs_wt refuses it there.
+out=$(xfs_io -d -c "pwrite -V 1 -A 8192 4096" "$mnt/psync" 2>&1) || true
+case $XWT_KERNEL in
+6.12) grep -q "Operation not supported" <<<"$out" || fail "6.12 direct atomic: $out" ;;
+*) grep -q 'wrote 4096/4096' <<<"$out" || fail "direct atomic left to XFS: $out" ;;
+esac
+note "O_DIRECT RWF_ATOMIC: ${out%%$'\n'*}"
+
 # A device without atomic writes (virtio) refuses.
 xwt_mkfs "${XWT_DISKS[0]}"
 xwt_mount "${XWT_DISKS[0]}" "$vmnt"
