@@ -274,8 +274,13 @@ static struct folio *xwt_prepare_folio(struct xwt_ctx *ctx, pgoff_t index,
 	ustart = max(fpos, ctx->pos);
 	uend = min(fend, wend);
 
-	/* Blocks the write covers only in part must hold the file's data. */
-	if (!folio_test_uptodate(folio) && (ustart > fpos || uend < fend)) {
+	/*
+	 * Blocks the write covers only in part must hold the file's data. A
+	 * folio with iomap's per-block state is read too: marking it up to
+	 * date over that state would leave the two disagreeing.
+	 */
+	if (!folio_test_uptodate(folio) &&
+	    (ustart > fpos || uend < fend || folio_test_private(folio))) {
 		/* read_folio() unlocks the folio, also on error. */
 		if (nowait) {
 			folio_unlock(folio);
