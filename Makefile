@@ -54,6 +54,11 @@ guest-check:
 demo:
 	scripts/demo
 
+fsx-long: provision
+	scripts/build-matrix $(KERNELS)
+	scripts/in-root $(MAKE) -C tests
+	KERNELS="$(KERNELS)" scripts/fsx-long
+
 stress:
 	@echo "make stress: not built yet"; exit 1
 
