@@ -2,9 +2,9 @@
 /*
  * xfs_wt: find what we need inside the loaded xfs module.
  *
- * kallsyms_lookup_name() is not exported, and the kprobe trick to reach it
- * returns an address past the ENDBR (a #CP on IBT machines). The xfs module's
- * own symbol table gives the addresses; every function we call is then taken
+ * The kernel-wide symbol lookup is not exported, and the kprobe trick to
+ * reach it returns an address past the ENDBR (a #CP on IBT machines). XFS's
+ * own module symbol table gives the addresses; every function we call is taken
  * from an operations table of XFS, whose slots are address-taken and so keep
  * their ENDBR under IBT.
  */
