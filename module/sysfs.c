@@ -40,6 +40,21 @@ static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+/* The engine's counters, in the order stats shows them. */
+static const struct {
+	const char *name;
+	enum xwt_ctr idx;
+} xwt_scalar_ctrs[] = {
+	{ "completions",		XWT_CTR_COMPLETIONS },
+	{ "errors",			XWT_CTR_ERRORS },
+	{ "nowait_inline",		XWT_CTR_NOWAIT_INLINE },
+	{ "nowait_eagain",		XWT_CTR_NOWAIT_EAGAIN },
+	{ "atomic_completions",		XWT_CTR_ATOMIC_COMPLETIONS },
+	{ "atomic_errors",		XWT_CTR_ATOMIC_ERRORS },
+	{ "atomic_refused_einval",	XWT_CTR_ATOMIC_EINVAL },
+	{ "atomic_refused_eopnotsupp",	XWT_CTR_ATOMIC_EOPNOTSUPP },
+};
+
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -61,22 +76,10 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 					     xwt_stat_sum(m, xwt_ctr_classed(fate, cls, true)));
 		}
 	}
-	len += sysfs_emit_at(buf, len, "completions %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_COMPLETIONS));
-	len += sysfs_emit_at(buf, len, "errors %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_ERRORS));
-	len += sysfs_emit_at(buf, len, "nowait_inline %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_NOWAIT_INLINE));
-	len += sysfs_emit_at(buf, len, "nowait_eagain %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_NOWAIT_EAGAIN));
-	len += sysfs_emit_at(buf, len, "atomic_completions %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_ATOMIC_COMPLETIONS));
-	len += sysfs_emit_at(buf, len, "atomic_errors %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_ATOMIC_ERRORS));
-	len += sysfs_emit_at(buf, len, "atomic_refused_einval %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_ATOMIC_EINVAL));
-	len += sysfs_emit_at(buf, len, "atomic_refused_eopnotsupp %llu\n",
-			     xwt_stat_sum(m, XWT_CTR_ATOMIC_EOPNOTSUPP));
+	for (i = 0; i < ARRAY_SIZE(xwt_scalar_ctrs); i++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n",
+				     xwt_scalar_ctrs[i].name,
+				     xwt_stat_sum(m, xwt_scalar_ctrs[i].idx));
 	for (i = 0; i < XWT_FALLBACK_NR; i++)
 		len += sysfs_emit_at(buf, len, "fallback_%s %llu\n",
 				     xwt_fallback_name(i),

@@ -3,17 +3,8 @@
 # depth 32 keeps several in flight, and the data verifies from disk.
 . "$(dirname "$0")/../lib.sh"
 mnt=/mnt/xwt0
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=320 sector_size=4096 ndelay=100000 ||
-	fail "cannot load scsi_debug"
+dev=$(sdebug_load dev_size_mb=320 sector_size=4096 ndelay=100000)
 trap 'umount $mnt 2>/dev/null; rmmod xfs_wt 2>/dev/null; rmmod scsi_debug 2>/dev/null' EXIT
-for _ in $(seq 50); do
-	dev=$(ls -d /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/* 2>/dev/null | head -n 1)
-	[[ -n $dev ]] && break
-	sleep 0.1
-done
-[[ -n $dev ]] || fail "no scsi_debug disk"
-dev=/dev/$(basename "$dev")
 sdparams=/sys/bus/pseudo/drivers/scsi_debug
 # An SSD with power-loss protection: no cache flushes, FUA is free.
 echo "write through" >"/sys/block/$(basename "$dev")/queue/write_cache"
