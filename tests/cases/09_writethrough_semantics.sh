@@ -1,8 +1,9 @@
 # The engine takes buffered writes of every shape (sub-block, unaligned,
 # multi-folio, holes, unwritten, beyond EOF, across mappings, CoW, next to
 # plain, mmap and direct I/O, truncate, punch) on 4 KiB and 1 KiB block XFS,
-# and every file reads back exactly as the same operations leave it on a
-# stock XFS mount (mode off): at once, after drop_caches, after a remount.
+# with sync, libaio and io_uring callers, and every file reads back exactly
+# as the same operations leave it on a stock XFS mount (mode off): at once,
+# after drop_caches, after a remount.
 . "$(dirname "$0")/../lib.sh"
 need_disks 2
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
@@ -52,8 +53,24 @@ cases() { # W: pwrite flags that make the mode take the write
 			fail "reflink (mkfs without reflink?)"
 	done
 	both cow "pwrite $W -S 0xc2 1000 20000" "pwrite $W -S 0xc3 60000 10000"
+	# libaio and io_uring callers: unaligned writes over a reflinked file
+	# with holes, unwritten extents and a tail beyond EOF.
+	local engine d
+	for engine in libaio io_uring; do
+		both "aio-$engine" "pwrite -q -S 0xd1 0 131072" "fpunch 20000 30000" \
+			"falloc -k 150000 100000"
+		for d in "$mnt" "$ref"; do
+			xfs_io -f -c "reflink $d/aio-$engine 0 0 131072" "$d/aio-$engine-copy" \
+				>/dev/null || fail "reflink for $engine"
+			fio --name=c --filename="$d/aio-$engine" --rw=randwrite --bs=6000 \
+				--size=240000 --ioengine=$engine --iodepth=8 --direct=0 \
+				${W:+--sync=dsync} --buffer_pattern=0xd2 --randrepeat=1 \
+				--randseed=7 --output=/dev/null || fail "fio $engine on $d"
+		done
+	done
 }
-files="sub multi hole unwritten gap across mixed mmap trunc punch dio cow cow2"
+files="sub multi hole unwritten gap across mixed mmap trunc punch dio cow cow2
+	aio-libaio aio-libaio-copy aio-io_uring aio-io_uring-copy"
 
 run() { # MODE PWRITE-FLAGS [mkfs options]
 	local mode=$1 W=$2 f taken
