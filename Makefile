@@ -59,8 +59,13 @@ fsx-long: provision
 	scripts/in-root $(MAKE) -C tests
 	KERNELS="$(KERNELS)" scripts/fsx-long
 
-stress:
-	@echo "make stress: not built yet"; exit 1
+# The long runs: each has its own script, which says what it runs.
+stress: provision
+	scripts/build-matrix $(KERNELS)
+	scripts/in-root $(MAKE) -C tests
+	KERNELS="$(KERNELS)" scripts/stress
 
-bench:
-	@echo "make bench: not built yet"; exit 1
+bench: provision
+	scripts/build-matrix $(KERNELS)
+	scripts/in-root $(MAKE) -C tests
+	KERNELS="$(KERNELS)" scripts/bench
