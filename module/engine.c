@@ -12,6 +12,15 @@
  * (XFS's MMAPLOCK), then folio locks, as XFS's truncate takes them. The user
  * buffer is pinned before any of them, so that copying from it can neither
  * fault nor come up short while a folio is locked.
+ *
+ * A pure overwrite (inside EOF, of blocks that are written and not shared)
+ * takes both locks shared, as XFS's direct writes do: writers of the same
+ * file then submit in parallel, and io_uring's non-blocking attempts do not
+ * fail on a lock another writer holds. Two writers of one folio meet at its
+ * lock and its writeback bit; each takes folios in ascending order. Anything
+ * else (extending, holes, unwritten or shared extents, privileges to drop)
+ * takes both exclusive, which keeps page faults from placing delalloc
+ * blocks in the range.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +41,7 @@
 #include "compat/compat_fs.h"
 #include "compat/compat_folio.h"
 #include "compat/compat_iomap.h"
+#include "compat/compat_workqueue.h"
 
 /**
  * struct xwt_ctx - one taken write, from submission to completion
@@ -42,6 +52,8 @@
  * @copied: bytes copied into folios, which can run ahead of @count
  * @dio_flags: IOMAP_DIO_UNWRITTEN and IOMAP_DIO_COW for XFS's end_io
  * @need_sync: completion must call generic_write_sync()
+ * @update_time: completion must update the timestamps, which a
+ *	non-blocking submission could not
  * @async: the caller gets -EIOCBQUEUED; completion runs from the workqueue
  * @pending: bios in flight, plus one held by the submitter
  * @error: first bio error
@@ -60,6 +72,7 @@ struct xwt_ctx {
 	size_t copied;
 	unsigned int dio_flags;
 	bool need_sync;
+	bool update_time;
 	bool async;
 	atomic_t pending;
 	int error;
@@ -85,6 +98,14 @@ static void xwt_inflight_add(struct xwt_mount *m)
 		;
 }
 
+static void xwt_iunlock(struct inode *inode, bool shared)
+{
+	if (shared)
+		inode_unlock_shared(inode);
+	else
+		inode_unlock(inode);
+}
+
 static ssize_t xwt_finish(struct xwt_ctx *ctx)
 {
 	struct kiocb *iocb = ctx->iocb;
@@ -93,6 +114,10 @@ static ssize_t xwt_finish(struct xwt_ctx *ctx)
 	int error = READ_ONCE(ctx->error);
 	unsigned int i;
 	ssize_t ret;
+
+	/* Still inside the caller's freeze protection, which ends with ki_complete. */
+	if (ctx->update_time && !error)
+		error = file_update_time(iocb->ki_filp);
 
 	/* XFS's end_io takes the range from ki_pos and the size. */
 	iocb->ki_pos = ctx->pos;
@@ -289,6 +314,14 @@ static struct folio *xwt_prepare_folio(struct xwt_ctx *ctx, pgoff_t index,
 			err = mapping->a_ops->read_folio(file, folio);
 			if (!err) {
 				folio_lock(folio);
+				/*
+				 * Between the read's unlock and this lock, another
+				 * writer under the shared locks may have written
+				 * the folio and put it under writeback: wait, or
+				 * our copy would change it in flight and start
+				 * writeback on it a second time.
+				 */
+				folio_wait_writeback(folio);
 				if (folio_test_uptodate(folio))
 					goto copy;
 				folio_unlock(folio);
@@ -380,6 +413,48 @@ static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
 	return err;
 }
 
+/* Take i_rwsem, shared or exclusive; false if a non-blocking caller would wait. */
+static bool xwt_ilock(struct inode *inode, bool shared, bool nowait)
+{
+	if (nowait)
+		return shared ? inode_trylock_shared(inode) : inode_trylock(inode);
+	if (shared)
+		inode_lock_shared(inode);
+	else
+		inode_lock(inode);
+	return true;
+}
+
+static bool xwt_mmap_lock(struct address_space *mapping, bool shared,
+			  bool nowait)
+{
+	if (nowait)
+		return shared ? down_read_trylock(&mapping->invalidate_lock) :
+				down_write_trylock(&mapping->invalidate_lock);
+	if (shared)
+		filemap_invalidate_lock_shared(mapping);
+	else
+		filemap_invalidate_lock(mapping);
+	return true;
+}
+
+static void xwt_mmap_unlock(struct address_space *mapping, bool shared)
+{
+	if (shared)
+		filemap_invalidate_unlock_shared(mapping);
+	else
+		filemap_invalidate_unlock(mapping);
+}
+
+/* A mapping the shared-lock path may write: written blocks, ours alone. */
+static bool xwt_plain_overwrite(const struct iomap *iomap, loff_t pos,
+				loff_t end)
+{
+	return iomap->type == IOMAP_MAPPED &&
+	       !(iomap->flags & (IOMAP_F_NEW | IOMAP_F_SHARED)) &&
+	       iomap->offset <= pos && iomap->offset + iomap->length >= end;
+}
+
 /**
  * xwt_engine_write() - write through a buffered write that was taken
  * @m: the mount's state
@@ -400,6 +475,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	bool async = !is_sync_kiocb(iocb);
 	unsigned int bs = i_blocksize(inode);
 	loff_t isize, start, end, cur;
+	bool shared = true;
 	struct iov_iter src;
 	struct xwt_ctx *ctx;
 	bool extending;
@@ -415,12 +491,18 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	atomic_set(&ctx->pending, 1);
 	init_completion(&ctx->done);
 
-	if (nowait) {
-		ret = -EAGAIN;
-		if (!inode_trylock(inode))
-			goto out_free;
-	} else {
-		inode_lock(inode);
+	/* Appends and privilege drops need the exclusive lock at once. */
+	if ((iocb->ki_flags & IOCB_APPEND) || !IS_NOSEC(inode))
+		shared = false;
+again:
+	ret = -EAGAIN;
+	if (!xwt_ilock(inode, shared, nowait))
+		goto out_free;
+	/* A shared holder may only overwrite inside EOF. */
+	if (shared && iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
+		inode_unlock_shared(inode);
+		shared = false;
+		goto again;
 	}
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
@@ -463,19 +545,27 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	if (!ctx->folios)
 		goto out_unpin;
 
-	if (nowait) {
-		ret = -EAGAIN;
-		if (!down_write_trylock(&mapping->invalidate_lock))
-			goto out_unpin;
-	} else {
-		filemap_invalidate_lock(mapping);
-	}
+	ret = -EAGAIN;
+	if (!xwt_mmap_lock(mapping, shared, nowait))
+		goto out_unpin;
 	mapping_set_stable_writes(mapping);
 
 	/* In-flight direct and write-through I/O may still move EOF. */
 	if (extending)
 		inode_dio_wait(inode);
 	ret = kiocb_modified(iocb);
+	/*
+	 * A timestamp update blocks on a transaction. An asynchronous
+	 * overwrite does it at completion instead of failing its
+	 * non-blocking attempt: with fine-grained timestamps nearly every
+	 * write needs one, and each -EAGAIN costs a trip to io_uring's
+	 * workers. Under the shared lock the inode is IS_NOSEC, so -EAGAIN
+	 * can only mean the timestamps.
+	 */
+	if (ret == -EAGAIN && nowait && shared && async) {
+		ctx->update_time = true;
+		ret = 0;
+	}
 	if (ret)
 		goto out_mmap_unlock;
 	if (ctx->pos > isize) {
@@ -502,9 +592,22 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 
 		if (nowait)
 			flags |= IOMAP_NOWAIT;
+		/* XFS then neither allocates nor converts: it says -EAGAIN. */
+		if (shared)
+			flags |= IOMAP_OVERWRITE_ONLY;
 		ret = xwt_xfs.direct_write_ops->iomap_begin(inode, cur, end - cur,
 							    flags, &iomap,
 							    &srcmap);
+		if (shared && !nowait &&
+		    (ret == -EAGAIN ||
+		     (!ret && !xwt_plain_overwrite(&iomap, cur, end)))) {
+			/* Nothing is prepared yet: start again, exclusive. */
+			inode_dio_end(inode);
+			xwt_mmap_unlock(mapping, true);
+			goto retry_exclusive;
+		}
+		if (!ret && shared && !xwt_plain_overwrite(&iomap, cur, end))
+			ret = -EAGAIN;
 		if (ret)
 			break;
 		if (iomap.type != IOMAP_MAPPED && iomap.type != IOMAP_UNWRITTEN) {
@@ -529,14 +632,14 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 			break;
 		cur = map_end;
 	}
-	filemap_invalidate_unlock(mapping);
+	xwt_mmap_unlock(mapping, shared);
 	if (ctx->bvec)
 		xwt_unpin_user(ctx);
 
 	if (!ctx->count) {
 		/* Nothing went out: no folio is under writeback, nothing to end. */
 		inode_dio_end(inode);
-		inode_unlock(inode);
+		xwt_iunlock(inode, shared);
 		if (user_backed_iter(from))
 			iov_iter_revert(from, count);
 		if (!ret)
@@ -556,29 +659,42 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	 * the size moves in end_io, and the next writer must see it.
 	 */
 	if (ctx->async) {
-		inode_unlock(inode);
+		xwt_iunlock(inode, shared);
 		xwt_ctx_put(ctx);
 		return -EIOCBQUEUED;
 	}
 	if (!extending)
-		inode_unlock(inode);
+		xwt_iunlock(inode, shared);
 	if (!atomic_dec_and_test(&ctx->pending))
 		wait_for_completion(&ctx->done);
 	ret = xwt_finish(ctx);
 	if (extending)
-		inode_unlock(inode);
+		xwt_iunlock(inode, shared);
 	xwt_ctx_free(ctx);
 	return ret;
 
+retry_exclusive:
+	if (ctx->bvec) {
+		iov_iter_revert(from, count);
+		xwt_unpin_user(ctx);
+	}
+	kvfree(ctx->folios);
+	ctx->folios = NULL;
+	ctx->dio_flags = 0;
+	iocb->ki_pos = ctx->pos;
+	inode_unlock_shared(inode);
+	shared = false;
+	goto again;
+
 out_mmap_unlock:
-	filemap_invalidate_unlock(mapping);
+	xwt_mmap_unlock(mapping, shared);
 out_unpin:
 	if (ctx->bvec) {
 		iov_iter_revert(from, count);
 		xwt_unpin_user(ctx);
 	}
 out_unlock:
-	inode_unlock(inode);
+	xwt_iunlock(inode, shared);
 out_free:
 	if (ret == -EAGAIN)
 		xwt_stat_add(m, XWT_CTR_NOWAIT_EAGAIN, 1);
@@ -589,11 +705,15 @@ out_free:
 /**
  * xwt_engine_init() - create the completion workqueue
  *
+ * Per CPU, as for XFS's direct-I/O completions: the work runs where the bio
+ * completed, without waking a worker on another CPU.
+ *
  * Return: 0 or -ENOMEM.
  */
 int xwt_engine_init(void)
 {
-	xwt_wq = alloc_workqueue("xfs_wt_complete", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	xwt_wq = alloc_workqueue("xfs_wt_complete",
+				 XWT_WQ_PERCPU | WQ_MEM_RECLAIM, 0);
 	return xwt_wq ? 0 : -ENOMEM;
 }
 
