@@ -4,7 +4,8 @@
 XWT_REPO=${XWT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}
 XWT_KERNEL=${XFS_WT_KERNEL:?run inside scripts/vm-run}
 XWT_BUILD=$XWT_REPO/build/$XWT_KERNEL
-XWT_MOD=$XWT_BUILD/module/xfs_wt.ko
+# XFS_WT_MODULE loads another build of the module (to bisect, say).
+XWT_MOD=${XFS_WT_MODULE:-$XWT_BUILD/module/xfs_wt.ko}
 XWT_RIVAL=$XWT_BUILD/rival/xfs_wt_rival.ko
 XWT_BIN=$XWT_REPO/tests/bin
 XWT_SYS=/sys/fs/xfs_wt
