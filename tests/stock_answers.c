@@ -154,8 +154,13 @@ int main(int argc, char **argv)
 	report("rwf_bad_flag", fd, pw2(fd, buf, 4096, 0, 0x10000000));
 	report("odsync_via_rwf", fd, pw2(fd, buf, 4096, 16384, RWF_DSYNC));
 	report("osync_via_rwf", fd, pw2(fd, buf, 4096, 20480, RWF_SYNC));
-	/* Clean, written blocks: whether NOWAIT blocks is then not timing. */
+	/*
+	 * Clean, written blocks, and a timestamp surely older than the clock's
+	 * tick: the write must update it, which blocks, so a NOWAIT write gets
+	 * -EAGAIN whatever the timing.
+	 */
 	fsync(fd);
+	usleep(50000);
 	report("nowait", fd, pw2(fd, buf, 4096, 0, RWF_NOWAIT));
 	report("extend_far", fd, pwrite(fd, buf, 4096, 1LL << 30));
 	report("truncate_back", fd, ftruncate(fd, 65536));
