@@ -3,6 +3,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_disks 1
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
+cycles=8
+[[ -z ${STRESS:-} ]] || cycles=200
 state=$(mktemp -d)
 xwt_mkfs "$dev"
 xwt_mount "$dev" "$mnt"
@@ -25,7 +27,7 @@ writer 3 plain & pids+=($!)
 writer 4 osync & pids+=($!)
 
 sleep 1
-for cycle in 1 2 3 4 5 6 7 8; do
+for cycle in $(seq "$cycles"); do
 	xwt_unload
 	sleep 0.2
 	xwt_load default_mode=dsync

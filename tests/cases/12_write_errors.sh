@@ -4,6 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_disks 1
 disk=${XWT_DISKS[0]} mnt=/mnt/xwt0
+naio=4
+[[ -z ${STRESS:-} ]] || naio=64
 fdev=$(flakey_create "$disk")
 xwt_mkfs "$fdev"
 xwt_mount "$fdev" "$mnt"
@@ -25,7 +27,7 @@ out=$(xfs_io -c fsync "$mnt/f" 2>&1) || true
 [[ -z $out ]] || fail "the error was reported twice: $out"
 # An asynchronous caller gets the error in its completion.
 flakey_load "$disk" error
-out=$(aio_inflight "$mnt/f" "$XWT_SYS/$(xwt_devname "$fdev")/stats" 4 2>&1) || true
+out=$(aio_inflight "$mnt/f" "$XWT_SYS/$(xwt_devname "$fdev")/stats" "$naio" 2>&1) || true
 flakey_load "$disk" up
 echo "$out"
 grep -q 'result -5' <<<"$out" || fail "the libaio completion did not carry EIO"

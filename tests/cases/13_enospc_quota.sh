@@ -3,6 +3,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_disks 1
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
+modes="off dsync"
+[[ -z ${STRESS:-} ]] || modes="off dsync all dsync all dsync"
 xwt_load
 
 # Fill until writes fail; print the errno name of the first failure.
@@ -23,7 +25,7 @@ intact() { # FILE
 	xwt_io verify -S 5 -s 65536 -n "$n" "$1" || fail "data before the failure in $1"
 }
 
-for mode in off dsync; do
+for mode in $modes; do
 	xwt_mkfs "$dev" -d size=320m
 	xwt_mount "$dev" "$mnt" uquota
 	xwt_mode "$dev" "$mode"

@@ -4,6 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 [[ $XWT_KERNEL != 6.1 ]] || skip "6.1 has no RWF_ATOMIC"
 mnt=/mnt/xwt0
+secs=15
+[[ -z ${STRESS:-} ]] || secs=300
 xwt_load
 dev=$(sdebug_load dev_size_mb=320 sector_size=4096 atomic_wr=1 atomic_wr_gran=1 atomic_wr_align=1)
 xwt_mkfs "$dev"
@@ -12,7 +14,7 @@ xwt_mode "$dev" dsync
 f=$mnt/race
 atomic_io write -n 8 -g 1 "$f" || fail "initial atomic writes"
 
-end=$((SECONDS + 15))
+end=$((SECONDS + secs))
 (g=100; while ((SECONDS < end)); do g=$((g + 2)); atomic_io write -n 8 -g $g "$f" || exit 1; done) &
 a=$!
 (g=101; while ((SECONDS < end)); do g=$((g + 2)); atomic_io write -p -n 8 -g $g "$f" || exit 1; done) &

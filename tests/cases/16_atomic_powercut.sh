@@ -6,18 +6,20 @@
 . "$(dirname "$0")/../lib.sh"
 [[ $XWT_KERNEL != 6.1 ]] || skip "6.1 has no RWF_ATOMIC"
 mnt=/mnt/xwt0 ack=$(mktemp)
+threads=8 blocks=256 secs=12 cut=6
+[[ -z ${STRESS:-} ]] || { threads=16 blocks=4096 secs=120 cut=90; }
 xwt_load
 dev=$(sdebug_load dev_size_mb=320 sector_size=4096 atomic_wr=1 atomic_wr_gran=1 atomic_wr_align=1)
 xwt_mkfs "$dev"
 xwt_mount "$dev" "$mnt"
 xwt_mode "$dev" dsync
 f=$mnt/stamped
-atomic_io write -d -n 256 -g 1 "$f" || fail "initial atomic writes"
+atomic_io write -d -n "$blocks" -g 1 "$f" || fail "initial atomic writes"
 before=$(xwt_stat "$dev" atomic_completions)
 
-atomic_io stress -t 8 -n 256 -s 12 -a "$ack" "$f" &
+atomic_io stress -t "$threads" -n "$blocks" -s "$secs" -a "$ack" "$f" &
 w=$!
-sleep 6
+sleep "$cut"
 xfs_io -x -c shutdown "$mnt"
 wait $w
 acked=$(awk '$2 > 1' "$ack" | wc -l)
@@ -26,5 +28,5 @@ note "$(($(xwt_stat "$dev" atomic_completions) - before)) atomic writes complete
 ((acked > 0)) || fail "no write was acknowledged before the shutdown"
 umount "$mnt"
 xwt_mount "$dev" "$mnt"
-atomic_io check -n 256 -a "$ack" "$f" || fail "after the power cut"
+atomic_io check -n "$blocks" -a "$ack" "$f" || fail "after the power cut"
 umount "$mnt"

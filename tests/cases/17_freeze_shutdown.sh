@@ -5,6 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_disks 1
 dev=${XWT_DISKS[0]} mnt=/mnt/xwt0
+first=14 warm=4 second=40
+[[ -z ${STRESS:-} ]] || { first=180 warm=90 second=180; }
 xwt_mkfs "$dev"
 xwt_mount "$dev" "$mnt"
 xwt_load
@@ -23,8 +25,8 @@ load() { # SECONDS
 		echo "$i" >/tmp/xwt_sync_last; done) &
 }
 
-load 14
-sleep 4
+load "$first"
+sleep "$warm"
 before=$(xwt_stat "$dev" completions)
 timeout 120 xfs_freeze -f "$mnt" || fail "freeze under write-through load did not finish"
 expect_eq 0 "$(xwt_stat "$dev" inflight)" "write-through bios in flight while frozen"
@@ -44,7 +46,7 @@ expect_eq 0 "$(xwt_stat "$dev" errors)" "engine errors across freeze and thaw"
 
 # Shutdown under load: writers get errors, nothing hangs.
 start=$(xwt_stat "$dev" completions)
-load 40
+load "$second"
 for _ in $(seq 300); do
 	(($(xwt_stat "$dev" completions) > start + 500)) && break
 	sleep 0.1
