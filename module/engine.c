@@ -539,7 +539,12 @@ again:
 		iov_iter_truncate(&src, count);
 	}
 
-	ctx->folios = kvmalloc_array(DIV_ROUND_UP(end - start, PAGE_SIZE) + 2,
+	/*
+	 * Folios are taken from the block of ctx->pos on: a write far past
+	 * EOF must not size the array by the gap, which zeroing handles.
+	 */
+	ctx->folios = kvmalloc_array(DIV_ROUND_UP(end - round_down(ctx->pos, bs),
+						  PAGE_SIZE) + 2,
 				     sizeof(*ctx->folios), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!ctx->folios)
