@@ -106,7 +106,8 @@ static void xwt_iunlock(struct inode *inode, bool shared)
 		inode_unlock(inode);
 }
 
-static ssize_t xwt_finish(struct xwt_ctx *ctx)
+/* XFS's end_io, then the folios: the write's result before any sync. */
+static ssize_t xwt_end(struct xwt_ctx *ctx)
 {
 	struct kiocb *iocb = ctx->iocb;
 	struct inode *inode = file_inode(iocb->ki_filp);
@@ -144,14 +145,23 @@ static ssize_t xwt_finish(struct xwt_ctx *ctx)
 	}
 	inode_dio_end(inode);
 
-	if (!error) {
-		iocb->ki_pos = ctx->pos + ctx->count;
-		ret = ctx->count;
-		if (ctx->need_sync)
-			ret = generic_write_sync(iocb, ret);
-	} else {
-		ret = error;
-	}
+	if (error)
+		return error;
+	iocb->ki_pos = ctx->pos + ctx->count;
+	return ctx->count;
+}
+
+/*
+ * The sync that O_DSYNC asks for when FUA was not enough: a log force or a
+ * cache flush. Stock buffered writes do it outside i_rwsem too, so that
+ * writers that wait for the log share its forces.
+ */
+static ssize_t xwt_sync(struct xwt_ctx *ctx, ssize_t ret)
+{
+	struct kiocb *iocb = ctx->iocb;
+
+	if (ret > 0 && ctx->need_sync)
+		ret = generic_write_sync(iocb, ret);
 	xwt_stat_add(ctx->m, ret < 0 ? XWT_CTR_ERRORS : XWT_CTR_COMPLETIONS, 1);
 	if (iocb->ki_flags & XWT_IOCB_ATOMIC)
 		xwt_stat_add(ctx->m, ret < 0 ? XWT_CTR_ATOMIC_ERRORS :
@@ -171,7 +181,7 @@ static void xwt_complete_work(struct work_struct *work)
 {
 	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, work);
 	struct kiocb *iocb = ctx->iocb;
-	ssize_t ret = xwt_finish(ctx);
+	ssize_t ret = xwt_sync(ctx, xwt_end(ctx));
 
 	xwt_ctx_free(ctx);
 	iocb->ki_complete(iocb, ret);
@@ -509,6 +519,10 @@ again:
 		goto out_unlock;
 	count = ret;
 	ctx->pos = iocb->ki_pos;
+	/* An append that the decision saw far from the largest offset. */
+	ret = -EFBIG;
+	if (ctx->pos > LLONG_MAX - (loff_t)count - XWT_MAX_END_ROOM)
+		goto out_unlock;
 	isize = i_size_read(inode);
 	extending = ctx->pos + count > isize;
 	start = round_down(min(ctx->pos, isize), bs);
@@ -531,6 +545,12 @@ again:
 		ret = xwt_pin_user(ctx, from, count);
 		if (ret < 0)
 			goto out_unlock;
+		/* An atomic write is whole or refused: never short. */
+		if ((iocb->ki_flags & XWT_IOCB_ATOMIC) && ret < count) {
+			count = ret;	/* what out_unpin gives back */
+			ret = -EFAULT;
+			goto out_unpin;
+		}
 		count = ret;
 		end = round_up(ctx->pos + count, bs);
 		iov_iter_bvec(&src, ITER_SOURCE, ctx->bvec, ctx->nr_bvec, count);
@@ -672,9 +692,10 @@ again:
 		xwt_iunlock(inode, shared);
 	if (!atomic_dec_and_test(&ctx->pending))
 		wait_for_completion(&ctx->done);
-	ret = xwt_finish(ctx);
+	ret = xwt_end(ctx);
 	if (extending)
 		xwt_iunlock(inode, shared);
+	ret = xwt_sync(ctx, ret);
 	xwt_ctx_free(ctx);
 	return ret;
 

@@ -48,6 +48,16 @@ static bool xwt_mode_selects(int mode, enum xwt_class cls)
 	}
 }
 
+/* Whether the write may end within XWT_MAX_END_ROOM of the largest offset. */
+static bool xwt_near_max_offset(const struct kiocb *iocb, size_t count)
+{
+	loff_t pos = iocb->ki_pos;
+
+	if (iocb->ki_flags & IOCB_APPEND)
+		pos = max(pos, i_size_read(file_inode(iocb->ki_filp)));
+	return pos > LLONG_MAX - (loff_t)count - XWT_MAX_END_ROOM;
+}
+
 /*
  * The decision point: whether xfs_wt takes this write (1), passes it to
  * XFS (0) or refuses it (-errno). A write that the mode selects but the
@@ -87,6 +97,8 @@ static int xwt_decide(struct xwt_mount *m, const struct kiocb *iocb,
 		why = XWT_FALLBACK_LARGE;
 	else if (bdev_is_zoned(inode->i_sb->s_bdev))
 		why = XWT_FALLBACK_ZONED;
+	else if (xwt_near_max_offset(iocb, count))
+		why = XWT_FALLBACK_MAXSIZE;
 	else
 		return 1;
 	xwt_stat_add(m, XWT_CTR_FALLBACK + why, 1);

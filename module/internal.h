@@ -52,11 +52,15 @@ enum xwt_fallback {
 	XWT_FALLBACK_BLOCKSIZE,
 	XWT_FALLBACK_LARGE,
 	XWT_FALLBACK_ZONED,
+	XWT_FALLBACK_MAXSIZE,
 	XWT_FALLBACK_NR,
 };
 
 /* Larger writes go to XFS's own path: their pinned pages would be too many. */
 #define XWT_MAX_TAKE		(8U << 20)
+
+/* Writes that end this close to the largest offset go to XFS: block rounding would overflow. */
+#define XWT_MAX_END_ROOM	(2 * PAGE_SIZE)
 
 /*
  * Counter layout: [fate][class][writes, bytes], then the engine's own

@@ -36,6 +36,7 @@ static const char *const xwt_fallback_names[XWT_FALLBACK_NR] = {
 	[XWT_FALLBACK_BLOCKSIZE]	= "blocksize",
 	[XWT_FALLBACK_LARGE]		= "large",
 	[XWT_FALLBACK_ZONED]		= "zoned",
+	[XWT_FALLBACK_MAXSIZE]		= "maxsize",
 };
 
 /* Writers look mounts up under RCU; add and remove serialise here. */
