@@ -108,7 +108,7 @@ remount() { # DEV DIR
 
 # Undo whatever a test left behind, so that one failure does not cascade.
 xwt_cleanup() {
-	local m
+	local m n d have=' ' dms=()
 	for m in $(awk '$2 ~ "^/mnt/xwt" { print $2 }' /proc/mounts | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
@@ -116,6 +116,15 @@ xwt_cleanup() {
 	rmmod xfs_wt_rival 2>/dev/null || true
 	rmmod scsi_debug 2>/dev/null || true
 	flakey_remove
+	# crash_replay's devices, stacked ones first, in one dmsetup call and
+	# only if there are any: sysfs costs no exec.
+	for d in /sys/block/dm-*/dm/name; do
+		if [[ -r $d ]] && read -r n <"$d"; then have+="$n "; fi
+	done
+	for n in xwt_cr_snap xwt_cr_lw xwt_cr_data xwt_cr_log xwt_cr_replay xwt_cr_cow; do
+		if [[ $have == *" $n "* ]]; then dms+=("$n"); fi
+	done
+	if ((${#dms[@]})); then dmsetup remove --retry "${dms[@]}" 2>/dev/null || true; fi
 }
 
 # dm-flakey over a scratch disk, as fstests' common/dmflakey does: tables
