@@ -116,12 +116,12 @@ xwt_cleanup() {
 	rmmod xfs_wt_rival 2>/dev/null || true
 	rmmod scsi_debug 2>/dev/null || true
 	flakey_remove
-	# crash_replay's devices, stacked ones first, in one dmsetup call and
-	# only if there are any: sysfs costs no exec.
+	# crash_replay's and partial_bio_errors' devices, stacked ones first,
+	# in one dmsetup call and only if there are any: sysfs costs no exec.
 	for d in /sys/block/dm-*/dm/name; do
 		if [[ -r $d ]] && read -r n <"$d"; then have+="$n "; fi
 	done
-	for n in xwt_cr_snap xwt_cr_lw xwt_cr_data xwt_cr_log xwt_cr_replay xwt_cr_cow; do
+	for n in xwt_cr_snap xwt_cr_lw xwt_cr_data xwt_cr_log xwt_cr_replay xwt_cr_cow xwt_pe; do
 		if [[ $have == *" $n "* ]]; then dms+=("$n"); fi
 	done
 	if ((${#dms[@]})); then dmsetup remove --retry "${dms[@]}" 2>/dev/null || true; fi
