@@ -20,6 +20,17 @@
 #define XFS_WT_CLASS_ATOMIC	"atomic"
 #define XFS_WT_CLASS_OTHER	"other"
 
+/*
+ * Fallbacks for the tests, for user-space headers older than the flags.
+ * Include this header after the system ones, which may define them too.
+ */
+#ifndef RWF_DSYNC
+#define RWF_DSYNC	0x00000002
+#endif
+#ifndef RWF_SYNC
+#define RWF_SYNC	0x00000004
+#endif
+
 /* uapi/linux/fs.h of 6.11+; older user-space headers lack it. */
 #ifndef RWF_ATOMIC
 #define RWF_ATOMIC	0x00000040

@@ -15,9 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
+#include "xfs_wt.h"
 
 static long stat_value(const char *path, const char *name)
 {

@@ -35,10 +35,6 @@
 
 #include "xfs_wt.h"
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-
 #define MAGIC 0x58575441544f4d31ULL	/* "XWTATOM1" */
 
 struct stamp {

@@ -50,12 +50,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-#ifndef RWF_SYNC
-#define RWF_SYNC	0x00000004
-#endif
+#include "xfs_wt.h"
 
 #define NF	4
 #define BS	4096ULL

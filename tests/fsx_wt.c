@@ -35,12 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-#ifndef RWF_SYNC
-#define RWF_SYNC	0x00000004
-#endif
+#include "xfs_wt.h"
+
 #ifndef STATX_DIOALIGN
 #define STATX_DIOALIGN	0x00002000U
 #endif

@@ -66,10 +66,6 @@
 
 #include "xfs_wt.h"
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-
 #define PG 4096UL
 
 static char dir[PATH_MAX];

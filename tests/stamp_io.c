@@ -51,9 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
+#include "xfs_wt.h"
 
 #define MAGIC 0x5857545354414d50ULL	/* "XWTSTAMP" */
 

@@ -26,12 +26,6 @@
 
 #include "xfs_wt.h"
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-#ifndef RWF_SYNC
-#define RWF_SYNC	0x00000004
-#endif
 #ifndef RWF_NOWAIT
 #define RWF_NOWAIT	0x00000008
 #endif

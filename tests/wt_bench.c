@@ -51,10 +51,6 @@
 
 #include "xfs_wt.h"
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-
 enum { M_ATOMIC, M_PLAIN, M_DOUBLEWRITE };
 enum { PH_RAMP, PH_MEASURE, PH_STOP };
 

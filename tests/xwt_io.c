@@ -24,13 +24,6 @@
 
 #include "xfs_wt.h"
 
-#ifndef RWF_DSYNC
-#define RWF_DSYNC	0x00000002
-#endif
-#ifndef RWF_SYNC
-#define RWF_SYNC	0x00000004
-#endif
-
 static unsigned char pattern_byte(uint64_t seed, uint64_t pos)
 {
 	uint64_t x = (pos >> 3) * 0x9E3779B97F4A7C15ULL ^ seed * 0xBF58476D1CE4E5B9ULL;
