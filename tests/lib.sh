@@ -106,6 +106,20 @@ remount() { # DEV DIR
 	mount -t xfs "$1" "$2"
 }
 
+# After a failed write-through write on DEV, counted in its stats from
+# ERRORS (the count before): the next fsync of FILE reports ERRTEXT, the one
+# after reports nothing, and no bio is in flight nor page under writeback.
+expect_write_error_reported() { # DEV FILE ERRORS WHAT ERRTEXT
+	local out
+	out=$(xfs_io -c fsync "$2" 2>&1) || true
+	grep -q "fsync.*$5" <<<"$out" || fail "$4: a later fsync did not report the error"
+	out=$(xfs_io -c fsync "$2" 2>&1) || true
+	[[ -z $out ]] || fail "$4: the error was reported twice: $out"
+	expect_eq 0 "$(xwt_stat "$1" inflight)" "$4: bios in flight"
+	(($(xwt_stat "$1" errors) > $3)) || fail "$4: no error counted"
+	awk '$1 == "Writeback:" && $2 != 0 { exit 1 }' /proc/meminfo || fail "$4: pages left under writeback"
+}
+
 # Undo whatever a test left behind, so that one failure does not cascade.
 xwt_cleanup() {
 	local m n d have=' ' dms=()

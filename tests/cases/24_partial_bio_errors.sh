@@ -67,13 +67,7 @@ for caller in psync libaio io_uring; do
 	esac
 	reload "$table_up"
 	# Before drop_caches, which may evict the inode and its error with it.
-	out=$(xfs_io -c fsync "$f" 2>&1) || true
-	grep -q 'fsync.*Input/output error' <<<"$out" || fail "$caller: a later fsync did not report the error"
-	out=$(xfs_io -c fsync "$f" 2>&1) || true
-	[[ -z $out ]] || fail "$caller: the error was reported twice: $out"
-	expect_eq 0 "$(xwt_stat "$dev" inflight)" "$caller: bios in flight"
-	(($(xwt_stat "$dev" errors) > errors)) || fail "$caller: no error counted"
-	awk '$1 == "Writeback:" && $2 != 0 { exit 1 }' /proc/meminfo || fail "$caller: pages left under writeback"
+	expect_write_error_reported "$dev" "$f" "$errors" "$caller" 'Input/output error'
 	# Every folio of the range can be locked again, and the cache holds the disk.
 	for m in $(seq 0 7); do cached[m]=$(mib "$f" "$m"); done
 	drop_caches

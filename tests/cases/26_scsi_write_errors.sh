@@ -54,13 +54,7 @@ for caller in psync io_uring; do
 		;;
 	esac
 	clear_rules
-	out=$(xfs_io -c fsync "$f" 2>&1) || true
-	grep -q 'fsync.*I/O error' <<<"$out" || fail "$caller: a later fsync did not report the error"
-	out=$(xfs_io -c fsync "$f" 2>&1) || true
-	[[ -z $out ]] || fail "$caller: the error was reported twice: $out"
-	expect_eq 0 "$(xwt_stat "$dev" inflight)" "$caller: bios in flight"
-	(($(xwt_stat "$dev" errors) > errors)) || fail "$caller: no error counted"
-	awk '$1 == "Writeback:" && $2 != 0 { exit 1 }' /proc/meminfo || fail "$caller: pages left under writeback"
+	expect_write_error_reported "$dev" "$f" "$errors" "$caller" 'I/O error'
 	drop_caches
 	expect_eq "$old" "$(sum "$f" 65536 983040)" "$caller: data written before"
 done
