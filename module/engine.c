@@ -486,6 +486,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	unsigned int bs = i_blocksize(inode);
 	loff_t isize, start, end, cur;
 	bool shared = true;
+	struct blk_plug plug;
 	struct iov_iter src;
 	struct xwt_ctx *ctx;
 	bool extending;
@@ -609,6 +610,11 @@ again:
 	ctx->need_sync = iocb->ki_flags & IOCB_SYNC;
 	ctx->async = async && !extending;
 	cur = round_down(ctx->pos, bs);
+	/*
+	 * As direct I/O does: without a plug, a queue with an I/O scheduler
+	 * dispatches each bio from kblockd, a context switch per write.
+	 */
+	blk_start_plug(&plug);
 	while (cur < end) {
 		struct iomap iomap = { }, srcmap = { };
 		unsigned int flags = IOMAP_WRITE | IOMAP_DIRECT;
@@ -627,6 +633,7 @@ again:
 		    (ret == -EAGAIN ||
 		     (!ret && !xwt_plain_overwrite(&iomap, cur, end)))) {
 			/* Nothing is prepared yet: start again, exclusive. */
+			blk_finish_plug(&plug);
 			inode_dio_end(inode);
 			xwt_mmap_unlock(mapping, true);
 			goto retry_exclusive;
@@ -657,6 +664,7 @@ again:
 			break;
 		cur = map_end;
 	}
+	blk_finish_plug(&plug);
 	xwt_mmap_unlock(mapping, shared);
 	if (ctx->bvec)
 		xwt_unpin_user(ctx);
