@@ -20,11 +20,7 @@ flakey_load "$disk" up
 echo "$out"
 grep -q 'pwrite.*Input/output error' <<<"$out" || fail "the write did not fail with EIO"
 # The device works again: only the error recorded on the file can fail this.
-out=$(xfs_io -c fsync "$mnt/f" 2>&1) || true
-echo "$out"
-grep -q 'fsync.*Input/output error' <<<"$out" || fail "a later fsync did not report the error"
-out=$(xfs_io -c fsync "$mnt/f" 2>&1) || true
-[[ -z $out ]] || fail "the error was reported twice: $out"
+expect_write_error_reported "$fdev" "$mnt/f" 0 "pwrite" 'Input/output error'
 # An asynchronous caller gets the error in its completion.
 flakey_load "$disk" error
 out=$(aio_inflight "$mnt/f" "$XWT_SYS/$(xwt_devname "$fdev")/stats" "$naio" 2>&1) || true
