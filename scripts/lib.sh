@@ -130,5 +130,33 @@ scan_kernel_log() {
 	shout "KERNEL PROBLEM: $n suspicious line(s) in the kernel log ($(basename "$f")):"
 	grep -n -a -E -B 3 -A 12 -- "$XFS_WT_BAD_RE" "$f" | tr -d '\r' | head -n 200 >&2
 	printf '%s\n' "*** end of kernel problem report" >&2
+	kernel_log_digest "$f" >&2
 	return 1
+}
+
+# One line on the first problem in a kernel log: the test that was running
+# (tests/run marks each start in the log), the first bad line, where it
+# happened and the functions of its call trace. It survives where a long
+# report gets cut, and scripts/check repeats it in its summary.
+kernel_log_digest() {
+	tr -d '\r' <"$1" | awk -v re="$XFS_WT_BAD_RE" '
+		function strip(s) { sub(/^<[0-9]+>/, "", s); sub(/^\[ *[0-9.]+\] /, "", s); return s }
+		/xwt-tests: start / && !bad { t = $0; sub(/.*xwt-tests: start /, "", t) }
+		!bad && $0 ~ re { bad = strip($0); next }
+		!bad { next }
+		/RIP: 0010:/ && !rip { rip = strip($0); sub(/^RIP: 0010:/, "", rip); sub(/\+.*/, "", rip); next }
+		/Call Trace:/ && !done { intrace = 1; next }
+		intrace && (/<\/TASK>|---\[ end trace|^[^[]|Modules linked in/) { intrace = 0; done = 1 }
+		intrace && n < 14 {
+			s = strip($0); sub(/^ */, "", s)
+			if (s ~ /^(\? |<|RIP|Code|R[A-Z0-9]+:)/) next
+			sub(/\+0x.*/, "", s); if (s != "") fn[n++] = s
+		}
+		END {
+			if (!bad) exit
+			line = "[vm-run] kernel problem" (t != "" ? " during " t : "") ": " bad
+			if (rip != "") line = line " | at " rip
+			if (n) { line = line " | trace:"; for (i = 0; i < n; i++) line = line " " fn[i] }
+			print substr(line, 1, 900)
+		}'
 }
