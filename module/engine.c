@@ -29,6 +29,7 @@
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -54,7 +55,9 @@
  * @need_sync: completion must call generic_write_sync()
  * @update_time: completion must update the timestamps, which a
  *	non-blocking submission could not
- * @async: the caller gets -EIOCBQUEUED; completion runs from the workqueue
+ * @async: the caller gets -EIOCBQUEUED; completion runs from the last
+ *	bio's completion or from the workqueue
+ * @end_io_done: XFS's end_io has run (in bio completion, and failed)
  * @pending: bios in flight, plus one held by the submitter
  * @error: first bio error
  * @done: a synchronous caller waits here
@@ -74,6 +77,7 @@ struct xwt_ctx {
 	bool need_sync;
 	bool update_time;
 	bool async;
+	bool end_io_done;
 	atomic_t pending;
 	int error;
 	struct completion done;
@@ -106,6 +110,30 @@ static void xwt_iunlock(struct inode *inode, bool shared)
 		inode_unlock(inode);
 }
 
+/* XFS's end_io: converts, remaps, moves the size; the first error wins. */
+static int xwt_end_io(struct xwt_ctx *ctx, int error)
+{
+	struct kiocb *iocb = ctx->iocb;
+	ssize_t ret;
+
+	/* XFS's end_io takes the range from ki_pos and the size. */
+	iocb->ki_pos = ctx->pos;
+	ret = xwt_xfs.dio_write_ops->end_io(iocb, error ? 0 : ctx->count,
+					    error, ctx->dio_flags);
+	return error ? error : ret < 0 ? ret : 0;
+}
+
+/* Only after end_io: a reader must not find unconverted extents behind clean folios. */
+static void xwt_end_folios(struct xwt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_folios; i++) {
+		folio_end_writeback(ctx->folios[i]);
+		folio_put(ctx->folios[i]);
+	}
+}
+
 /* XFS's end_io, then the folios: the write's result before any sync. */
 static ssize_t xwt_end(struct xwt_ctx *ctx)
 {
@@ -113,25 +141,14 @@ static ssize_t xwt_end(struct xwt_ctx *ctx)
 	struct inode *inode = file_inode(iocb->ki_filp);
 	struct address_space *mapping = iocb->ki_filp->f_mapping;
 	int error = READ_ONCE(ctx->error);
-	unsigned int i;
-	ssize_t ret;
 
-	/* Still inside the caller's freeze protection, which ends with ki_complete. */
-	if (ctx->update_time && !error)
-		error = file_update_time(iocb->ki_filp);
-
-	/* XFS's end_io takes the range from ki_pos and the size. */
-	iocb->ki_pos = ctx->pos;
-	ret = xwt_xfs.dio_write_ops->end_io(iocb, error ? 0 : ctx->count,
-					    error, ctx->dio_flags);
-	if (!error && ret < 0)
-		error = ret;
-
-	/* Only now: a reader must not find unconverted extents behind clean folios. */
-	for (i = 0; i < ctx->nr_folios; i++) {
-		folio_end_writeback(ctx->folios[i]);
-		folio_put(ctx->folios[i]);
+	if (!ctx->end_io_done) {
+		/* Still inside the caller's freeze protection, which ends with ki_complete. */
+		if (ctx->update_time && !error)
+			error = file_update_time(iocb->ki_filp);
+		error = xwt_end_io(ctx, error);
 	}
+	xwt_end_folios(ctx);
 	if (error) {
 		/* The cache holds data the disk does not: drop it, keep the error. */
 		mapping_set_error(mapping, error);
@@ -173,6 +190,11 @@ static void xwt_ctx_free(struct xwt_ctx *ctx)
 {
 	kvfree(ctx->folios);
 	kfree(ctx);
+}
+
+/* The last step of a write: after it, unload may go ahead. */
+static void xwt_engine_put(void)
+{
 	if (atomic_long_dec_and_test(&xwt_engine_active))
 		wake_up_all(&xwt_engine_idle);
 }
@@ -185,6 +207,42 @@ static void xwt_complete_work(struct work_struct *work)
 
 	xwt_ctx_free(ctx);
 	iocb->ki_complete(iocb, ret);
+	xwt_engine_put();
+}
+
+/*
+ * Complete an asynchronous write where its last bio completed, as stock
+ * direct I/O does since 6.19: only a pure overwrite that succeeded and
+ * needs no sync and no timestamp update, for which XFS's end_io takes no
+ * lock and starts no transaction, and ending writeback is what page-cache
+ * writeback completion does in interrupts too. This saves a worker wake-up
+ * per write. Anything else, or an end_io that fails (a shut-down file
+ * system), goes to the workqueue: the error path sleeps.
+ */
+static bool xwt_complete_inline(struct xwt_ctx *ctx)
+{
+	struct kiocb *iocb = ctx->iocb;
+	ssize_t ret;
+	int error;
+
+	if (READ_ONCE(ctx->error) || ctx->dio_flags || ctx->need_sync ||
+	    ctx->update_time || ctx->copied != ctx->count)
+		return false;
+	error = xwt_end_io(ctx, 0);
+	if (error) {
+		WRITE_ONCE(ctx->error, error);
+		ctx->end_io_done = true;
+		return false;
+	}
+	xwt_end_folios(ctx);
+	inode_dio_end(file_inode(iocb->ki_filp));
+	iocb->ki_pos = ctx->pos + ctx->count;
+	ret = xwt_sync(ctx, ctx->count);
+	xwt_stat_add(ctx->m, XWT_CTR_COMPLETED_IN_END_IO, 1);
+	xwt_ctx_free(ctx);
+	iocb->ki_complete(iocb, ret);
+	xwt_engine_put();
+	return true;
 }
 
 /* Drop one pending reference; the last one completes the write. */
@@ -193,7 +251,9 @@ static void xwt_ctx_put(struct xwt_ctx *ctx)
 	if (!atomic_dec_and_test(&ctx->pending))
 		return;
 	if (ctx->async) {
-		/* XFS's end_io starts transactions: never in bio completion. */
+		if (xwt_complete_inline(ctx))
+			return;
+		/* XFS's end_io may start transactions: not in bio completion. */
 		INIT_WORK(&ctx->work, xwt_complete_work);
 		queue_work(xwt_wq, &ctx->work);
 	} else {
@@ -705,6 +765,7 @@ again:
 		xwt_iunlock(inode, shared);
 	ret = xwt_sync(ctx, ret);
 	xwt_ctx_free(ctx);
+	xwt_engine_put();
 	return ret;
 
 retry_exclusive:
@@ -733,6 +794,7 @@ out_free:
 	if (ret == -EAGAIN)
 		xwt_stat_add(m, XWT_CTR_NOWAIT_EAGAIN, 1);
 	xwt_ctx_free(ctx);
+	xwt_engine_put();
 	return ret;
 }
 
@@ -760,6 +822,12 @@ void xwt_engine_exit(void)
 {
 	wait_event(xwt_engine_idle, !atomic_long_read(&xwt_engine_active));
 	destroy_workqueue(xwt_wq);
-	/* Bio completions may still be returning from our end_io. */
+	/*
+	 * Bio completions may still be returning through our end_io: in
+	 * interrupts, which synchronize_rcu() waits out, or in a preemptible
+	 * task (a stacked driver's worker), which must first pass a voluntary
+	 * context switch, as synchronize_rcu_tasks() waits for.
+	 */
 	synchronize_rcu();
+	synchronize_rcu_tasks();
 }

@@ -1,6 +1,8 @@
 # libaio and io_uring callers get a real asynchronous completion: io_submit
 # returns while the write-through bios are still in flight, io_uring at queue
-# depth 32 keeps several in flight, and the data verifies from disk.
+# depth 32 keeps several in flight, pure overwrites complete in bio
+# completion and conversions in the workqueue, and the data verifies from
+# disk.
 . "$(dirname "$0")/../lib.sh"
 mnt=/mnt/xwt0
 dev=$(sdebug_load dev_size_mb=320 sector_size=4096 ndelay=100000)
@@ -32,6 +34,37 @@ for i in $(seq 0 7); do
 	expect_eq 0 "$got" "block $((i * 3)) after libaio"
 done
 
+# Which context completes: a pure overwrite that needs no sync completes in
+# its last bio's completion; a write into unwritten extents (a conversion, a
+# transaction) in the workqueue. Both verified after drop_caches.
+xfs_io -f -c "pwrite -q -b 1m 0 8m" -c fsync "$mnt/ovw" >/dev/null
+xfs_io -f -c "falloc 0 4m" "$mnt/unw"
+for f in ovw unw; do
+	inl=$(xwt_stat "$dev" completed_in_end_io)
+	before=$(xwt_stat "$dev" completions)
+	size=8m
+	[[ $f == ovw ]] || size=4m
+	fio --name=$f --filename="$mnt/$f" --size=$size --rw=randwrite --bs=4k \
+		--ioengine=io_uring --iodepth=32 --direct=0 --sync=dsync \
+		--verify=crc32c --do_verify=0 --randrepeat=1 --output=/dev/null ||
+		fail "fio $f write"
+	inl=$(($(xwt_stat "$dev" completed_in_end_io) - inl))
+	done_now=$(($(xwt_stat "$dev" completions) - before))
+	note "$f: $done_now writes completed, $inl of them in bio completion"
+	drop_caches
+	fio --name=$f --filename="$mnt/$f" --size=$size --rw=randwrite --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--randrepeat=1 --output=/dev/null || fail "fio $f verify after drop_caches"
+	if [[ $f == ovw ]]; then
+		expect_eq 2048 "$done_now" "ovw: write-through completions"
+		# A write that must update the timestamps completes in the workqueue.
+		((inl * 2 >= done_now)) || fail "ovw: only $inl of $done_now completed in bio completion"
+	else
+		expect_eq 1024 "$done_now" "unw: write-through completions"
+		expect_eq 0 "$inl" "unw: completions in bio completion (each needs a conversion)"
+	fi
+done
+
 # io_uring and libaio at queue depth 32, verified after drop_caches.
 for engine in io_uring libaio; do
 	before=$(xwt_stat "$dev" completions)
@@ -59,4 +92,9 @@ for engine in io_uring libaio; do
 	fio --name=wt --filename="$mnt/fio-$engine" --size=8m --rw=randwrite --bs=4k \
 		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
 		--randrepeat=1 --output=/dev/null || fail "fio $engine verify after remount"
+done
+for f in ovw:8m unw:4m; do
+	fio --name="${f%:*}" --filename="$mnt/${f%:*}" --size="${f#*:}" --rw=randwrite --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--randrepeat=1 --output=/dev/null || fail "fio ${f%:*} verify after remount"
 done
