@@ -57,7 +57,7 @@
  *	non-blocking submission could not
  * @async: the caller gets -EIOCBQUEUED; completion runs from the last
  *	bio's completion or from the workqueue
- * @end_io_done: XFS's end_io has run (in bio completion, and failed)
+ * @end_io_done: XFS's end_io has run in bio completion; its error is in @error
  * @pending: bios in flight, plus one held by the submitter
  * @error: first bio error
  * @done: a synchronous caller waits here
@@ -199,15 +199,20 @@ static void xwt_engine_put(void)
 		wake_up_all(&xwt_engine_idle);
 }
 
-static void xwt_complete_work(struct work_struct *work)
+/* The end of an asynchronous write: its result, then the caller's completion. */
+static void xwt_complete(struct xwt_ctx *ctx)
 {
-	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, work);
 	struct kiocb *iocb = ctx->iocb;
 	ssize_t ret = xwt_sync(ctx, xwt_end(ctx));
 
 	xwt_ctx_free(ctx);
 	iocb->ki_complete(iocb, ret);
 	xwt_engine_put();
+}
+
+static void xwt_complete_work(struct work_struct *work)
+{
+	xwt_complete(container_of(work, struct xwt_ctx, work));
 }
 
 /*
@@ -221,27 +226,20 @@ static void xwt_complete_work(struct work_struct *work)
  */
 static bool xwt_complete_inline(struct xwt_ctx *ctx)
 {
-	struct kiocb *iocb = ctx->iocb;
-	ssize_t ret;
 	int error;
 
 	if (READ_ONCE(ctx->error) || ctx->dio_flags || ctx->need_sync ||
 	    ctx->update_time || ctx->copied != ctx->count)
 		return false;
 	error = xwt_end_io(ctx, 0);
+	ctx->end_io_done = true;
 	if (error) {
 		WRITE_ONCE(ctx->error, error);
-		ctx->end_io_done = true;
 		return false;
 	}
-	xwt_end_folios(ctx);
-	inode_dio_end(file_inode(iocb->ki_filp));
-	iocb->ki_pos = ctx->pos + ctx->count;
-	ret = xwt_sync(ctx, ctx->count);
+	/* No error and nothing past the count: xwt_end() does not sleep. */
 	xwt_stat_add(ctx->m, XWT_CTR_COMPLETED_IN_END_IO, 1);
-	xwt_ctx_free(ctx);
-	iocb->ki_complete(iocb, ret);
-	xwt_engine_put();
+	xwt_complete(ctx);
 	return true;
 }
 

@@ -17,6 +17,21 @@ xwt_load
 xwt_mode "$dev" dsync
 stats=$XWT_SYS/$(xwt_devname "$dev")/stats
 
+# fio job NAME writes FILE (SIZE) at random with ENGINE at queue depth 32,
+# O_DSYNC, with verify headers that check reads back.
+write_qd32() {
+	fio --name="$1" --filename="$mnt/$2" --size="$3" --rw=randwrite --bs=4k \
+		--ioengine="$4" --iodepth=32 --direct=0 --sync=dsync \
+		--verify=crc32c --do_verify=0 --randrepeat=1 --output=/dev/null ||
+		fail "fio $2 write with $4"
+}
+# verify NAME FILE SIZE WHEN: read back what write_qd32 wrote.
+verify() {
+	fio --name="$1" --filename="$mnt/$2" --size="$3" --rw=randwrite --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--randrepeat=1 --output=/dev/null || fail "fio $2 verify after $4"
+}
+
 # A written file: overwrites are pure, FUA-only writes.
 xfs_io -f -c "pwrite -q -b 1m 0 16m" -c fsync "$mnt/aio" >/dev/null
 
@@ -44,17 +59,12 @@ for f in ovw unw; do
 	before=$(xwt_stat "$dev" completions)
 	size=8m
 	[[ $f == ovw ]] || size=4m
-	fio --name=$f --filename="$mnt/$f" --size=$size --rw=randwrite --bs=4k \
-		--ioengine=io_uring --iodepth=32 --direct=0 --sync=dsync \
-		--verify=crc32c --do_verify=0 --randrepeat=1 --output=/dev/null ||
-		fail "fio $f write"
+	write_qd32 $f $f $size io_uring
 	inl=$(($(xwt_stat "$dev" completed_in_end_io) - inl))
 	done_now=$(($(xwt_stat "$dev" completions) - before))
 	note "$f: $done_now writes completed, $inl of them in bio completion"
 	drop_caches
-	fio --name=$f --filename="$mnt/$f" --size=$size --rw=randwrite --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--randrepeat=1 --output=/dev/null || fail "fio $f verify after drop_caches"
+	verify $f $f $size drop_caches
 	if [[ $f == ovw ]]; then
 		expect_eq 2048 "$done_now" "ovw: write-through completions"
 		# A write that must update the timestamps completes in the workqueue.
@@ -68,14 +78,9 @@ done
 # io_uring and libaio at queue depth 32, verified after drop_caches.
 for engine in io_uring libaio; do
 	before=$(xwt_stat "$dev" completions)
-	fio --name=wt --filename="$mnt/fio-$engine" --size=8m --rw=randwrite --bs=4k \
-		--ioengine=$engine --iodepth=32 --direct=0 --sync=dsync \
-		--verify=crc32c --do_verify=0 --randrepeat=1 --output=/dev/null ||
-		fail "fio $engine write"
+	write_qd32 wt fio-$engine 8m $engine
 	drop_caches
-	fio --name=wt --filename="$mnt/fio-$engine" --size=8m --rw=randwrite --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--randrepeat=1 --output=/dev/null || fail "fio $engine verify after drop_caches"
+	verify wt fio-$engine 8m drop_caches
 	done_now=$(($(xwt_stat "$dev" completions) - before))
 	((done_now >= 2048)) || fail "$engine: only $done_now write-through completions"
 	note "$engine: $done_now writes completed by the engine;" \
@@ -89,12 +94,7 @@ expect_eq 0 "$(xwt_stat "$dev" errors)" "engine errors"
 expect_eq 0 "$(xwt_stat "$dev" inflight)" "bios left in flight"
 remount "$dev" "$mnt"
 for engine in io_uring libaio; do
-	fio --name=wt --filename="$mnt/fio-$engine" --size=8m --rw=randwrite --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--randrepeat=1 --output=/dev/null || fail "fio $engine verify after remount"
+	verify wt fio-$engine 8m remount
 done
-for f in ovw:8m unw:4m; do
-	fio --name="${f%:*}" --filename="$mnt/${f%:*}" --size="${f#*:}" --rw=randwrite --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--randrepeat=1 --output=/dev/null || fail "fio ${f%:*} verify after remount"
-done
+verify ovw ovw 8m remount
+verify unw unw 4m remount
