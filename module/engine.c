@@ -37,6 +37,9 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+
+/* A write of up to a few pages keeps its arrays in its context. */
+#define XWT_INLINE_VECS 4
 #include "compat/compat_atomic.h"
 #include "compat/compat_bio.h"
 #include "compat/compat_fs.h"
@@ -66,6 +69,8 @@
  * @folios: those folios, each with a reference
  * @bvec: pinned user pages, released once copied
  * @nr_bvec: entries used in @bvec
+ * @inline_folios: @folios for a small write, which needs no allocation
+ * @inline_bvec: @bvec for a small write
  */
 struct xwt_ctx {
 	struct kiocb *iocb;
@@ -86,6 +91,8 @@ struct xwt_ctx {
 	struct folio **folios;
 	struct bio_vec *bvec;
 	unsigned int nr_bvec;
+	struct folio *inline_folios[XWT_INLINE_VECS];
+	struct bio_vec inline_bvec[XWT_INLINE_VECS];
 };
 
 static struct workqueue_struct *xwt_wq;
@@ -186,9 +193,16 @@ static ssize_t xwt_sync(struct xwt_ctx *ctx, ssize_t ret)
 	return ret;
 }
 
+static void xwt_free_folio_array(struct xwt_ctx *ctx)
+{
+	if (ctx->folios != ctx->inline_folios)
+		kvfree(ctx->folios);
+	ctx->folios = NULL;
+}
+
 static void xwt_ctx_free(struct xwt_ctx *ctx)
 {
-	kvfree(ctx->folios);
+	xwt_free_folio_array(ctx);
 	kfree(ctx);
 }
 
@@ -278,21 +292,37 @@ static void xwt_submit(struct xwt_ctx *ctx, struct bio *bio)
 	submit_bio(bio);
 }
 
+static void xwt_unpin_user(struct xwt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_bvec; i++)
+		put_page(ctx->bvec[i].bv_page);
+	if (ctx->bvec != ctx->inline_bvec)
+		kvfree(ctx->bvec);
+	ctx->bvec = NULL;
+	ctx->nr_bvec = 0;
+}
+
 /* Take references on the user pages under @from, as a bvec array. */
 static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
 			    size_t count)
 {
 	int npages = iov_iter_npages(from, INT_MAX);
-	struct page **pages;
+	struct page *inline_pages[XWT_INLINE_VECS];
+	struct page **pages = inline_pages;
 	size_t pinned = 0;
 
-	ctx->bvec = kvmalloc_array(npages, sizeof(*ctx->bvec), GFP_KERNEL);
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
-	if (!ctx->bvec || !pages) {
-		kvfree(pages);
-		kvfree(ctx->bvec);
-		ctx->bvec = NULL;
-		return -ENOMEM;
+	ctx->bvec = ctx->inline_bvec;
+	if (npages > XWT_INLINE_VECS) {
+		ctx->bvec = kvmalloc_array(npages, sizeof(*ctx->bvec), GFP_KERNEL);
+		pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+		if (!ctx->bvec || !pages) {
+			kvfree(pages);
+			kvfree(ctx->bvec);
+			ctx->bvec = NULL;
+			return -ENOMEM;
+		}
 	}
 	while (pinned < count && ctx->nr_bvec < npages) {
 		unsigned int room = npages - ctx->nr_bvec, n, k;
@@ -315,24 +345,13 @@ static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
 		}
 		pinned += got;
 	}
-	kvfree(pages);
+	if (pages != inline_pages)
+		kvfree(pages);
 	if (!pinned) {
-		kvfree(ctx->bvec);
-		ctx->bvec = NULL;
+		xwt_unpin_user(ctx);
 		return -EFAULT;
 	}
 	return pinned;
-}
-
-static void xwt_unpin_user(struct xwt_ctx *ctx)
-{
-	unsigned int i;
-
-	for (i = 0; i < ctx->nr_bvec; i++)
-		put_page(ctx->bvec[i].bv_page);
-	kvfree(ctx->bvec);
-	ctx->bvec = NULL;
-	ctx->nr_bvec = 0;
 }
 
 /* The stock rule of iomap direct I/O: FUA alone makes this mapping durable. */
@@ -423,6 +442,15 @@ copy:
 	return folio;
 }
 
+/* Bvecs for the folios of [@cur, @end): at most one per page. */
+static unsigned short xwt_bio_vecs(loff_t cur, loff_t end)
+{
+	loff_t pages = (round_up(end, PAGE_SIZE) - round_down(cur, PAGE_SIZE)) >>
+		       PAGE_SHIFT;
+
+	return min_t(loff_t, pages, BIO_MAX_VECS);
+}
+
 /*
  * Submit the blocks [@start, @end) of one mapping, preparing their folios
  * as they come; ctx->count becomes the bytes of the write up to @end.
@@ -465,7 +493,9 @@ static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
 		if (!bio || !xwt_bio_add_folio(bio, folio, len, off)) {
 			if (bio)
 				xwt_submit(ctx, bio);
-			bio = bio_alloc(iomap->bdev, BIO_MAX_VECS, opf, GFP_NOFS);
+			/* Sized to the range: a large bvec array costs a zeroed slab object. */
+			bio = bio_alloc(iomap->bdev, xwt_bio_vecs(cur, end), opf,
+					GFP_NOFS);
 			bio->bi_iter.bi_sector = iomap_sector(iomap, cur);
 			bio->bi_private = ctx;
 			bio->bi_end_io = xwt_bio_end_io;
@@ -544,6 +574,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	unsigned int bs = i_blocksize(inode);
 	loff_t isize, start, end, cur;
 	bool shared = true;
+	size_t nr;
 	struct blk_plug plug;
 	struct iov_iter src;
 	struct xwt_ctx *ctx;
@@ -622,9 +653,10 @@ again:
 	 * Folios are taken from the block of ctx->pos on: a write far past
 	 * EOF must not size the array by the gap, which zeroing handles.
 	 */
-	ctx->folios = kvmalloc_array(DIV_ROUND_UP(end - round_down(ctx->pos, bs),
-						  PAGE_SIZE) + 2,
-				     sizeof(*ctx->folios), GFP_KERNEL);
+	nr = DIV_ROUND_UP(end - round_down(ctx->pos, bs), PAGE_SIZE) + 2;
+	ctx->folios = ctx->inline_folios;
+	if (nr > XWT_INLINE_VECS)
+		ctx->folios = kvmalloc_array(nr, sizeof(*ctx->folios), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!ctx->folios)
 		goto out_unpin;
@@ -771,8 +803,7 @@ retry_exclusive:
 		iov_iter_revert(from, count);
 		xwt_unpin_user(ctx);
 	}
-	kvfree(ctx->folios);
-	ctx->folios = NULL;
+	xwt_free_folio_array(ctx);
 	ctx->dio_flags = 0;
 	iocb->ki_pos = ctx->pos;
 	inode_unlock_shared(inode);
