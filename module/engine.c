@@ -37,15 +37,15 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
-
-/* A write of up to a few pages keeps its arrays in its context. */
-#define XWT_INLINE_VECS 4
 #include "compat/compat_atomic.h"
 #include "compat/compat_bio.h"
 #include "compat/compat_fs.h"
 #include "compat/compat_folio.h"
 #include "compat/compat_iomap.h"
 #include "compat/compat_workqueue.h"
+
+/* A write of up to a few pages keeps its arrays in its context. */
+#define XWT_INLINE_VECS 4
 
 /**
  * struct xwt_ctx - one taken write, from submission to completion
