@@ -56,8 +56,6 @@
  * @copied: bytes copied into folios, which can run ahead of @count
  * @dio_flags: IOMAP_DIO_UNWRITTEN and IOMAP_DIO_COW for XFS's end_io
  * @need_sync: completion must call generic_write_sync()
- * @update_time: completion must update the timestamps, which a
- *	non-blocking submission could not
  * @async: the caller gets -EIOCBQUEUED; completion runs from the last
  *	bio's completion or from the workqueue
  * @end_io_done: XFS's end_io has run in bio completion; its error is in @error
@@ -65,6 +63,8 @@
  * @error: first bio error
  * @done: a synchronous caller waits here
  * @work: asynchronous completion
+ * @time_work: the timestamp update that a non-blocking submission could
+ *	not do, run beside the bios
  * @nr_folios: folios under writeback in @folios
  * @folios: those folios, each with a reference
  * @bvec: pinned user pages, released once copied
@@ -80,13 +80,13 @@ struct xwt_ctx {
 	size_t copied;
 	unsigned int dio_flags;
 	bool need_sync;
-	bool update_time;
 	bool async;
 	bool end_io_done;
 	atomic_t pending;
 	int error;
 	struct completion done;
 	struct work_struct work;
+	struct work_struct time_work;
 	unsigned int nr_folios;
 	struct folio **folios;
 	struct bio_vec *bvec;
@@ -149,12 +149,8 @@ static ssize_t xwt_end(struct xwt_ctx *ctx)
 	struct address_space *mapping = iocb->ki_filp->f_mapping;
 	int error = READ_ONCE(ctx->error);
 
-	if (!ctx->end_io_done) {
-		/* Still inside the caller's freeze protection, which ends with ki_complete. */
-		if (ctx->update_time && !error)
-			error = file_update_time(iocb->ki_filp);
+	if (!ctx->end_io_done)
 		error = xwt_end_io(ctx, error);
-	}
 	xwt_end_folios(ctx);
 	if (error) {
 		/* The cache holds data the disk does not: drop it, keep the error. */
@@ -243,7 +239,7 @@ static bool xwt_complete_inline(struct xwt_ctx *ctx)
 	int error;
 
 	if (READ_ONCE(ctx->error) || ctx->dio_flags || ctx->need_sync ||
-	    ctx->update_time || ctx->copied != ctx->count)
+	    ctx->copied != ctx->count)
 		return false;
 	error = xwt_end_io(ctx, 0);
 	ctx->end_io_done = true;
@@ -271,6 +267,26 @@ static void xwt_ctx_put(struct xwt_ctx *ctx)
 	} else {
 		complete(&ctx->done);
 	}
+}
+
+/*
+ * The timestamp update of an asynchronous overwrite whose non-blocking
+ * attempt found it due. It runs while the bios are in flight, not after
+ * them: the writes submitted meanwhile find the timestamps current again
+ * and can still complete in bio completion. Its pending reference keeps
+ * the caller's completion after it, and the caller's freeze protection,
+ * which ends with ki_complete(), held.
+ */
+static void xwt_time_work(struct work_struct *work)
+{
+	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, time_work);
+	int error = file_update_time(ctx->iocb->ki_filp);
+
+	if (error)
+		cmpxchg(&ctx->error, 0, error);
+	/* The last reference: this is process context already. */
+	if (atomic_dec_and_test(&ctx->pending))
+		xwt_complete(ctx);
 }
 
 static void xwt_bio_end_io(struct bio *bio)
@@ -578,6 +594,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	struct blk_plug plug;
 	struct iov_iter src;
 	struct xwt_ctx *ctx;
+	bool update_time = false;
 	bool extending;
 	ssize_t ret;
 	size_t count;
@@ -672,14 +689,13 @@ again:
 	ret = kiocb_modified(iocb);
 	/*
 	 * A timestamp update blocks on a transaction. An asynchronous
-	 * overwrite does it at completion instead of failing its
-	 * non-blocking attempt: with fine-grained timestamps nearly every
-	 * write needs one, and each -EAGAIN costs a trip to io_uring's
+	 * overwrite has a worker do it beside its bios instead of failing
+	 * its non-blocking attempt: each -EAGAIN costs a trip to io_uring's
 	 * workers. Under the shared lock the inode is IS_NOSEC, so -EAGAIN
 	 * can only mean the timestamps.
 	 */
 	if (ret == -EAGAIN && nowait && shared && async) {
-		ctx->update_time = true;
+		update_time = true;
 		ret = 0;
 	}
 	if (ret)
@@ -783,6 +799,12 @@ again:
 	 */
 	if (ctx->async) {
 		xwt_iunlock(inode, shared);
+		if (update_time) {
+			xwt_stat_add(m, XWT_CTR_TIME_UPDATES, 1);
+			atomic_inc(&ctx->pending);
+			INIT_WORK(&ctx->time_work, xwt_time_work);
+			queue_work(xwt_wq, &ctx->time_work);
+		}
 		xwt_ctx_put(ctx);
 		return -EIOCBQUEUED;
 	}
