@@ -59,7 +59,8 @@
  * @async: the caller gets -EIOCBQUEUED; completion runs from the last
  *	bio's completion or from the workqueue
  * @end_io_done: XFS's end_io has run in bio completion; its error is in @error
- * @pending: bios in flight, plus one held by the submitter
+ * @pending: bios in flight, plus one held by the submitter and one by
+ *	@time_work until it has run
  * @error: first bio error
  * @done: a synchronous caller waits here
  * @work: asynchronous completion
