@@ -56,14 +56,16 @@
  * @copied: bytes copied into folios, which can run ahead of @count
  * @dio_flags: IOMAP_DIO_UNWRITTEN and IOMAP_DIO_COW for XFS's end_io
  * @need_sync: completion must call generic_write_sync()
- * @async: the caller gets -EIOCBQUEUED; completion runs from the last
- *	bio's completion or from the workqueue
+ * @async: an asynchronous overwrite: the caller gets -EIOCBQUEUED and
+ *	completion runs from the last bio's completion or from the workqueue
+ *	(an asynchronous extending write completes under i_rwsem, and only
+ *	its sync is queued)
  * @end_io_done: XFS's end_io has run in bio completion; its error is in @error
  * @pending: bios in flight, plus one held by the submitter and one by
  *	@time_work until it has run
  * @error: first bio error
  * @done: a synchronous caller waits here
- * @work: asynchronous completion
+ * @work: asynchronous completion, or the queued sync
  * @time_work: the timestamp update that a non-blocking submission could
  *	not do, run beside the bios
  * @nr_folios: folios under writeback in @folios
@@ -224,6 +226,22 @@ static void xwt_complete(struct xwt_ctx *ctx)
 static void xwt_complete_work(struct work_struct *work)
 {
 	xwt_complete(container_of(work, struct xwt_ctx, work));
+}
+
+/*
+ * The sync of an asynchronous extending write, whose data and size are
+ * already in place: the caller's completion follows it, and its freeze
+ * protection is held until then.
+ */
+static void xwt_sync_work(struct work_struct *work)
+{
+	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, work);
+	struct kiocb *iocb = ctx->iocb;
+	ssize_t ret = xwt_sync(ctx, ctx->count);
+
+	xwt_ctx_free(ctx);
+	iocb->ki_complete(iocb, ret);
+	xwt_engine_put();
 }
 
 /*
@@ -816,6 +834,18 @@ again:
 	ret = xwt_end(ctx);
 	if (extending)
 		xwt_iunlock(inode, shared);
+	/*
+	 * An asynchronous caller here is an extending write. Its sync goes
+	 * to the workqueue, as direct I/O's does: io_uring's worker, which
+	 * runs a file's buffered writes one at a time, starts the next write
+	 * while this one waits for the log, and the waiters share log forces.
+	 */
+	if (async && ret > 0 && ctx->need_sync) {
+		xwt_stat_add(m, XWT_CTR_SYNCS_QUEUED, 1);
+		INIT_WORK(&ctx->work, xwt_sync_work);
+		queue_work(xwt_wq, &ctx->work);
+		return -EIOCBQUEUED;
+	}
 	ret = xwt_sync(ctx, ret);
 	xwt_ctx_free(ctx);
 	xwt_engine_put();

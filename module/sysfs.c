@@ -51,6 +51,7 @@ static const struct {
 	{ "nowait_eagain",		XWT_CTR_NOWAIT_EAGAIN },
 	{ "completed_in_end_io",	XWT_CTR_COMPLETED_IN_END_IO },
 	{ "time_updates",		XWT_CTR_TIME_UPDATES },
+	{ "syncs_queued",		XWT_CTR_SYNCS_QUEUED },
 	{ "atomic_completions",		XWT_CTR_ATOMIC_COMPLETIONS },
 	{ "atomic_errors",		XWT_CTR_ATOMIC_ERRORS },
 	{ "atomic_refused_einval",	XWT_CTR_ATOMIC_EINVAL },

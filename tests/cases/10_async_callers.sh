@@ -2,7 +2,7 @@
 # returns while the write-through bios are still in flight, io_uring at queue
 # depth 32 keeps several in flight, pure overwrites complete in bio
 # completion and conversions in the workqueue, and the data verifies from
-# disk.
+# disk. Appends queue their sync and complete after it.
 . "$(dirname "$0")/../lib.sh"
 mnt=/mnt/xwt0
 dev=$(sdebug_load dev_size_mb=320 sector_size=4096 ndelay=100000)
@@ -88,6 +88,29 @@ for f in ovw unw; do
 	fi
 done
 
+# Appends at queue depth 32: each one extends the file, so it completes
+# under i_rwsem (from io_uring's worker, or in io_submit()), but its sync,
+# the log force for the new size, is queued: the caller has its completion
+# only after it, and the file's next write goes out meanwhile.
+for engine in io_uring libaio; do
+	before=$(xwt_stat "$dev" completions)
+	queued=$(xwt_stat "$dev" syncs_queued)
+	fio --name=app --filename="$mnt/app-$engine" --size=4m --rw=write --bs=4k \
+		--ioengine=$engine --iodepth=32 --direct=0 --sync=dsync --fallocate=none \
+		--verify=crc32c --do_verify=0 --output=/dev/null ||
+		fail "fio append with $engine"
+	done_now=$(($(xwt_stat "$dev" completions) - before))
+	queued=$(($(xwt_stat "$dev" syncs_queued) - queued))
+	note "$engine appends: $done_now writes completed, $queued syncs queued"
+	expect_eq 1024 "$done_now" "$engine appends: write-through completions"
+	expect_eq 1024 "$queued" "$engine appends: syncs queued"
+	drop_caches
+	expect_eq 4194304 "$(stat -c %s "$mnt/app-$engine")" "$engine appends: size"
+	fio --name=app --filename="$mnt/app-$engine" --size=4m --rw=write --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--output=/dev/null || fail "$engine appends: verify after drop_caches"
+done
+
 # io_uring and libaio at queue depth 32, verified after drop_caches.
 for engine in io_uring libaio; do
 	before=$(xwt_stat "$dev" completions)
@@ -112,3 +135,9 @@ done
 verify ovw ovw 8m remount
 expect_eq "$mtime1" "$(stat -c %Y "$mnt/ovw")" "ovw: mtime after remount"
 verify unw unw 4m remount
+for engine in io_uring libaio; do
+	expect_eq 4194304 "$(stat -c %s "$mnt/app-$engine")" "$engine appends: size after remount"
+	fio --name=app --filename="$mnt/app-$engine" --size=4m --rw=write --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--output=/dev/null || fail "$engine appends: verify after remount"
+done
