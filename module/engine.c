@@ -588,6 +588,23 @@ static bool xwt_plain_overwrite(const struct iomap *iomap, loff_t pos,
 	       iomap->offset <= pos && iomap->offset + iomap->length >= end;
 }
 
+/*
+ * Whether the caller may have -EIOCBQUEUED. io_uring moves the file
+ * position after a write at offset -1 only for a result returned at once,
+ * and so does overlayfs for its own file, whose writes reach us through a
+ * backing file (FMODE_NOACCOUNT on 6.1, 6.12 and 7.2). A write at the file
+ * position, or through a backing file, completes before it returns, as a
+ * stock buffered write does; a write at offset -1 cannot be told apart from
+ * one at the same explicit offset.
+ */
+static bool xwt_may_queue(struct kiocb *iocb)
+{
+	const struct file *file = iocb->ki_filp;
+
+	return !is_sync_kiocb(iocb) && !(file->f_mode & FMODE_NOACCOUNT) &&
+	       iocb->ki_pos != READ_ONCE(file->f_pos);
+}
+
 /**
  * xwt_engine_write() - write through a buffered write that was taken
  * @m: the mount's state
@@ -605,7 +622,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 	struct address_space *mapping = file->f_mapping;
 	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
 	bool dsync = iocb->ki_flags & IOCB_DSYNC;
-	bool async = !is_sync_kiocb(iocb);
+	bool async = xwt_may_queue(iocb);
 	unsigned int bs = i_blocksize(inode);
 	loff_t isize, start, end, cur;
 	bool shared = true;

@@ -8,13 +8,17 @@
  *   xwt_io verify [-o OFF] [-s SIZE] [-n COUNT] [-S SEED] FILE
  *
  * FLAGS is a comma list of: plain, odsync, osync, rwf_dsync, rwf_sync,
- * atomic, direct, append, trunc. Each of COUNT writes is SIZE bytes, the
- * i-th at OFF + i * SIZE. The byte at file offset p is a function of SEED and
- * p alone, so any range can be verified on its own.
+ * atomic, direct, append, trunc, and uring_fpos: each write goes through
+ * io_uring at offset -1 (the file position, set to OFF first) and is waited
+ * for before the next, and the file position must end at OFF + COUNT * SIZE.
+ * Each of COUNT writes is SIZE bytes, the i-th at OFF + i * SIZE. The byte at
+ * file offset p is a function of SEED and p alone, so any range can be
+ * verified on its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,31 @@ static void fill(unsigned char *buf, size_t len, uint64_t seed, uint64_t pos)
 		buf[i] = pattern_byte(seed, pos + i);
 }
 
+static int uring_fpos;
+
+/* One write at the file position through io_uring, waited for. */
+static ssize_t uring_write(struct io_uring *ring, int fd, struct iovec *iov, int rwf)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	io_uring_prep_writev(sqe, fd, iov, 1, -1);
+	sqe->rw_flags = rwf;
+	ret = io_uring_submit_and_wait(ring, 1);
+	if (ret < 0 || io_uring_peek_cqe(ring, &cqe)) {
+		errno = ret < 0 ? -ret : EIO;
+		return -1;
+	}
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+
 static int parse_flags(const char *s, int *oflags, int *rwf)
 {
 	char *dup = strdup(s), *tok, *save = NULL;
@@ -65,6 +94,8 @@ static int parse_flags(const char *s, int *oflags, int *rwf)
 			*rwf |= RWF_SYNC;
 		else if (!strcmp(tok, "atomic"))
 			*rwf |= RWF_ATOMIC;
+		else if (!strcmp(tok, "uring_fpos"))
+			uring_fpos = 1;
 		else {
 			fprintf(stderr, "xwt_io: unknown flag %s\n", tok);
 			free(dup);
@@ -81,6 +112,8 @@ int main(int argc, char **argv)
 	const char *flags = "plain";
 	int oflags = 0, rwf = 0, opt, fd, verify;
 	unsigned char *buf, *want;
+	struct io_uring ring;
+	off_t fpos;
 
 	if (argc < 2)
 		goto usage;
@@ -110,6 +143,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xwt_io: open %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
+	if (!verify && uring_fpos &&
+	    (io_uring_queue_init(4, &ring, 0) || lseek(fd, off, SEEK_SET) != (off_t)off)) {
+		fprintf(stderr, "xwt_io: io_uring setup or seek failed\n");
+		return 1;
+	}
 	for (i = 0; i < count; i++) {
 		unsigned long long pos = off + i * size;
 		struct iovec iov;
@@ -128,12 +166,24 @@ int main(int argc, char **argv)
 		fill(buf, size, seed, pos);
 		iov.iov_base = buf;
 		iov.iov_len = size;
-		ret = pwritev2(fd, &iov, 1, (oflags & O_APPEND) ? -1 : (off_t)pos, rwf);
+		if (uring_fpos)
+			ret = uring_write(&ring, fd, &iov, rwf);
+		else
+			ret = pwritev2(fd, &iov, 1, (oflags & O_APPEND) ? -1 : (off_t)pos, rwf);
 		if (ret != (ssize_t)size) {
 			fprintf(stderr, "xwt_io: write %llu at %llu: %zd (%s)\n",
 				size, pos, ret, ret < 0 ? strerror(errno) : "short");
 			return 1;
 		}
+	}
+	if (!verify && uring_fpos) {
+		fpos = lseek(fd, 0, SEEK_CUR);
+		if (fpos != (off_t)(off + count * size)) {
+			fprintf(stderr, "xwt_io: file position %lld after the writes, not %llu\n",
+				(long long)fpos, off + count * size);
+			return 1;
+		}
+		io_uring_queue_exit(&ring);
 	}
 	close(fd);
 	return 0;

@@ -111,6 +111,20 @@ for engine in io_uring libaio; do
 		--output=/dev/null || fail "$engine appends: verify after drop_caches"
 done
 
+# io_uring at offset -1 (the file position), each write waited for:
+# io_uring moves the position only for a result returned at once, so none of
+# these may be queued. Stuck at 0, every overwrite would land on the first
+# block; then each append would land on its own block but leave the
+# position behind.
+xfs_io -f -c "pwrite -q 0 64k" -c fsync "$mnt/fpos" >/dev/null
+before=$(xwt_stat "$dev" completions)
+xwt_io write -f rwf_dsync,uring_fpos -o 0 -s 4096 -n 32 -S 7 "$mnt/fpos" ||
+	fail "io_uring writes at the file position"
+expect_eq 32 "$(($(xwt_stat "$dev" completions) - before))" "file position writes taken"
+drop_caches
+expect_eq 131072 "$(stat -c %s "$mnt/fpos")" "file position writes: size"
+xwt_io verify -o 0 -s 4096 -n 32 -S 7 "$mnt/fpos" || fail "file position writes: data"
+
 # io_uring and libaio at queue depth 32, verified after drop_caches.
 for engine in io_uring libaio; do
 	before=$(xwt_stat "$dev" completions)
