@@ -212,15 +212,21 @@ static void xwt_engine_put(void)
 		wake_up_all(&xwt_engine_idle);
 }
 
-/* The end of an asynchronous write: its result, then the caller's completion. */
-static void xwt_complete(struct xwt_ctx *ctx)
+/* The sync, then the caller's completion, which ends its freeze protection. */
+static void xwt_finish(struct xwt_ctx *ctx, ssize_t ret)
 {
 	struct kiocb *iocb = ctx->iocb;
-	ssize_t ret = xwt_sync(ctx, xwt_end(ctx));
 
+	ret = xwt_sync(ctx, ret);
 	xwt_ctx_free(ctx);
 	iocb->ki_complete(iocb, ret);
 	xwt_engine_put();
+}
+
+/* The end of an asynchronous write: its result, then the caller's completion. */
+static void xwt_complete(struct xwt_ctx *ctx)
+{
+	xwt_finish(ctx, xwt_end(ctx));
 }
 
 static void xwt_complete_work(struct work_struct *work)
@@ -236,12 +242,8 @@ static void xwt_complete_work(struct work_struct *work)
 static void xwt_sync_work(struct work_struct *work)
 {
 	struct xwt_ctx *ctx = container_of(work, struct xwt_ctx, work);
-	struct kiocb *iocb = ctx->iocb;
-	ssize_t ret = xwt_sync(ctx, ctx->count);
 
-	xwt_ctx_free(ctx);
-	iocb->ki_complete(iocb, ret);
-	xwt_engine_put();
+	xwt_finish(ctx, ctx->count);
 }
 
 /*
