@@ -31,6 +31,13 @@ verify() {
 		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
 		--randrepeat=1 --output=/dev/null || fail "fio $2 verify after $4"
 }
+# verify_appends ENGINE WHEN: read back the appends written with ENGINE.
+verify_appends() {
+	expect_eq 4194304 "$(stat -c %s "$mnt/app-$1")" "$1 appends: size after $2"
+	fio --name=app --filename="$mnt/app-$1" --size=4m --rw=write --bs=4k \
+		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
+		--output=/dev/null || fail "$1 appends: verify after $2"
+}
 
 # A written file: overwrites are pure, FUA-only writes.
 xfs_io -f -c "pwrite -q -b 1m 0 16m" -c fsync "$mnt/aio" >/dev/null
@@ -106,10 +113,7 @@ for engine in io_uring libaio; do
 	# The first starts at the file position (0), so it completes at once.
 	expect_eq 1023 "$queued" "$engine appends: syncs queued"
 	drop_caches
-	expect_eq 4194304 "$(stat -c %s "$mnt/app-$engine")" "$engine appends: size"
-	fio --name=app --filename="$mnt/app-$engine" --size=4m --rw=write --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--output=/dev/null || fail "$engine appends: verify after drop_caches"
+	verify_appends $engine drop_caches
 done
 
 # io_uring at offset -1 (the file position), each write waited for:
@@ -151,8 +155,5 @@ verify ovw ovw 8m remount
 expect_eq "$mtime1" "$(stat -c %Y "$mnt/ovw")" "ovw: mtime after remount"
 verify unw unw 4m remount
 for engine in io_uring libaio; do
-	expect_eq 4194304 "$(stat -c %s "$mnt/app-$engine")" "$engine appends: size after remount"
-	fio --name=app --filename="$mnt/app-$engine" --size=4m --rw=write --bs=4k \
-		--ioengine=psync --direct=0 --verify=crc32c --verify_only \
-		--output=/dev/null || fail "$engine appends: verify after remount"
+	verify_appends $engine remount
 done
