@@ -9,7 +9,8 @@ KERNELS ?= 6.1 6.12 7.2
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 .PHONY: all module clean install dkms-install dkms-uninstall provision \
-	matrix checkpatch tests check guest-check demo stress fsx-long bench
+	matrix checkpatch tests check guest-check demo stress fsx-long bench \
+	debug-kernel
 
 all: module
 
@@ -53,6 +54,12 @@ guest-check:
 
 demo:
 	scripts/demo
+
+# The debug kernel (6.12 with KASAN and lockdep), built once and cached; then
+# make check KERNELS=6.12-debug, make stress KERNELS=6.12-debug.
+debug-kernel:
+	scripts/provision --kernels 6.12
+	scripts/debug-kernel
 
 fsx-long: provision
 	scripts/build-matrix $(KERNELS)

@@ -30,11 +30,18 @@ kvar() {
 	printf '%s\n' "${!n}"
 }
 
-is_known_kernel() {
-	local k
-	for k in $KERNELS_ALL; do [[ "$k" == "$1" ]] && return 0; done
+# in_words WORD LIST: true when WORD is one of the words of LIST.
+in_words() {
+	local w
+	for w in $2; do [[ "$w" == "$1" ]] && return 0; done
 	return 1
 }
+
+is_known_kernel() { in_words "$1" "$KERNELS_ALL $KERNELS_BUILT"; }
+
+# is_built_kernel SHORT: built by the test bed (scripts/debug-kernel), not
+# installed from Debian's packages.
+is_built_kernel() { in_words "$1" "$KERNELS_BUILT"; }
 
 kernel_dir() { printf '%s\n' "$XFS_WT_CACHE/kernels/$1"; }
 

@@ -2,8 +2,10 @@
 # Helpers for the guest-side tests. Sourced by tests/run and by each case.
 
 XWT_REPO=${XWT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}
+# The series (6.1, 6.12, 7.2): a debug build (6.12-debug) behaves as its series.
 XWT_KERNEL=${XFS_WT_KERNEL:?run inside scripts/vm-run}
 XWT_BUILD=$XWT_REPO/build/$XWT_KERNEL
+XWT_KERNEL=${XWT_KERNEL%-debug}
 # XFS_WT_MODULE loads another build of the module (to bisect, say).
 XWT_MOD=${XFS_WT_MODULE:-$XWT_BUILD/module/xfs_wt.ko}
 XWT_RIVAL=$XWT_BUILD/rival/xfs_wt_rival.ko
