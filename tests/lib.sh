@@ -71,6 +71,11 @@ xwt_stat() { # DEV NAME
 		"$XWT_SYS/$(xwt_devname "$1")/stats" || fail "no counter $2"
 }
 
+# The writes the engine took on DEV: the dsync ones and, in mode all, the plain ones.
+xwt_taken() { # DEV
+	echo $(($(xwt_stat "$1" taken_dsync_writes) + $(xwt_stat "$1" taken_other_writes)))
+}
+
 # Snapshot all counters of DEV into an associative array named by $2.
 xwt_stats_snap() { # DEV ARRAY
 	local -n _snap=$2

@@ -82,7 +82,7 @@ run() { # MODE PWRITE-FLAGS [mkfs options]
 	xwt_mode "$dev" "$mode"
 	expect_eq off "$(xwt_mode "$rdev")" "mode of the reference mount"
 	cases "$W"
-	taken=$(($(xwt_stat "$dev" taken_dsync_writes) + $(xwt_stat "$dev" taken_other_writes)))
+	taken=$(xwt_taken "$dev")
 	((taken >= 25)) || fail "mode $mode: the engine took only $taken writes"
 	expect_eq 0 "$(xwt_stat "$dev" errors)" "engine errors"
 	for f in $files; do same "$f" "at once"; done

@@ -87,8 +87,7 @@ for mode in dsync all; do
 		}
 		diff -u "$out/stock" "$out/wt" || fail "mode $mode: answers differ from stock"
 	done
-	taken=$(($(xwt_stat "$dev" taken_dsync_writes) + $(xwt_stat "$dev" taken_other_writes) -
-		before[taken_dsync_writes] - before[taken_other_writes]))
+	taken=$(($(xwt_taken "$dev") - before[taken_dsync_writes] - before[taken_other_writes]))
 	large=$(($(xwt_stat "$dev" fallback_large) - before[fallback_large]))
 	((taken >= 40)) || fail "mode $mode: the engine took only $taken hostile writes"
 	((large >= 1)) || fail "mode $mode: the over-8-MiB iovec did not fall back"

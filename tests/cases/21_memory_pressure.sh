@@ -66,8 +66,7 @@ for where in stock wt; do
 done
 note "peak memory of the cgroup: $(($(cat "$grp/memory.peak" 2>/dev/null || echo 0) >> 20)) MiB"
 # io_uring's non-blocking attempts that were punted count as taken twice.
-taken=$(($(xwt_stat "$dev" taken_dsync_writes) + $(xwt_stat "$dev" taken_other_writes) -
-	$(xwt_stat "$dev" nowait_eagain)))
+taken=$(($(xwt_taken "$dev") - $(xwt_stat "$dev" nowait_eagain)))
 n=$(wc -w <<<"$kinds")
 expect_eq "$((recs * n))" "$taken" "8 MiB writes taken by the engine"
 expect_eq 0 "$(xwt_stat "$dev" errors)" "engine errors"

@@ -17,8 +17,7 @@ race() { # MODE BLOCKSIZE
 	xwt_mode "$dev" "$1"
 	xfs_io -f -c "pwrite -q -S 0x11 0 1M" -c fsync "$f"
 	local before taken
-	# Mode all takes the plain writes: count both classes.
-	before=$(($(xwt_stat "$dev" taken_dsync_writes) + $(xwt_stat "$dev" taken_other_writes)))
+	before=$(xwt_taken "$dev")
 	for e in psync libaio io_uring; do
 		# Cold folios: a partial write must read them first.
 		drop_caches
@@ -33,7 +32,7 @@ race() { # MODE BLOCKSIZE
 	drop_caches
 	ondisk=$(sha256sum <"$f")
 	expect_eq "$cached" "$ondisk" "cache and disk after the race (mode $1, $2-byte blocks)"
-	taken=$(($(xwt_stat "$dev" taken_dsync_writes) + $(xwt_stat "$dev" taken_other_writes) - before))
+	taken=$(($(xwt_taken "$dev") - before))
 	((taken > 0)) || fail "mode $1, $2-byte blocks: no write was taken"
 	note "mode $1, $2-byte blocks: $taken writes taken"
 	umount "$mnt"
