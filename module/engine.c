@@ -26,6 +26,7 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/cred.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -39,6 +40,7 @@
 #include "internal.h"
 #include "compat/compat_atomic.h"
 #include "compat/compat_bio.h"
+#include "compat/compat_cgroup.h"
 #include "compat/compat_fs.h"
 #include "compat/compat_folio.h"
 #include "compat/compat_iomap.h"
@@ -46,6 +48,18 @@
 
 /* A write of up to a few pages keeps its arrays in its context. */
 #define XWT_INLINE_VECS 4
+
+/**
+ * struct xwt_pin - user pages pinned as a bvec array
+ * @bvec: the pages
+ * @nr_bvec: entries used in @bvec
+ * @inline_bvec: @bvec for a small write, which needs no allocation
+ */
+struct xwt_pin {
+	struct bio_vec *bvec;
+	unsigned int nr_bvec;
+	struct bio_vec inline_bvec[XWT_INLINE_VECS];
+};
 
 /**
  * struct xwt_ctx - one taken write, from submission to completion
@@ -70,10 +84,8 @@
  *	not do, run beside the bios
  * @nr_folios: folios under writeback in @folios
  * @folios: those folios, each with a reference
- * @bvec: pinned user pages, released once copied
- * @nr_bvec: entries used in @bvec
+ * @pin: the pinned user pages, released once copied
  * @inline_folios: @folios for a small write, which needs no allocation
- * @inline_bvec: @bvec for a small write
  */
 struct xwt_ctx {
 	struct kiocb *iocb;
@@ -92,13 +104,12 @@ struct xwt_ctx {
 	struct work_struct time_work;
 	unsigned int nr_folios;
 	struct folio **folios;
-	struct bio_vec *bvec;
-	unsigned int nr_bvec;
+	struct xwt_pin pin;
 	struct folio *inline_folios[XWT_INLINE_VECS];
-	struct bio_vec inline_bvec[XWT_INLINE_VECS];
 };
 
 static struct workqueue_struct *xwt_wq;
+static struct workqueue_struct *xwt_submit_wq;
 static atomic_long_t xwt_engine_active = ATOMIC_LONG_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(xwt_engine_idle);
 
@@ -329,20 +340,20 @@ static void xwt_submit(struct xwt_ctx *ctx, struct bio *bio)
 	submit_bio(bio);
 }
 
-static void xwt_unpin_user(struct xwt_ctx *ctx)
+static void xwt_unpin_user(struct xwt_pin *pin)
 {
 	unsigned int i;
 
-	for (i = 0; i < ctx->nr_bvec; i++)
-		put_page(ctx->bvec[i].bv_page);
-	if (ctx->bvec != ctx->inline_bvec)
-		kvfree(ctx->bvec);
-	ctx->bvec = NULL;
-	ctx->nr_bvec = 0;
+	for (i = 0; i < pin->nr_bvec; i++)
+		put_page(pin->bvec[i].bv_page);
+	if (pin->bvec != pin->inline_bvec)
+		kvfree(pin->bvec);
+	pin->bvec = NULL;
+	pin->nr_bvec = 0;
 }
 
 /* Take references on the user pages under @from, as a bvec array. */
-static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
+static ssize_t xwt_pin_user(struct xwt_pin *pin, struct iov_iter *from,
 			    size_t count)
 {
 	int npages = iov_iter_npages(from, INT_MAX);
@@ -350,19 +361,19 @@ static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
 	struct page **pages = inline_pages;
 	size_t pinned = 0;
 
-	ctx->bvec = ctx->inline_bvec;
+	pin->bvec = pin->inline_bvec;
 	if (npages > XWT_INLINE_VECS) {
-		ctx->bvec = kvmalloc_array(npages, sizeof(*ctx->bvec), GFP_KERNEL);
+		pin->bvec = kvmalloc_array(npages, sizeof(*pin->bvec), GFP_KERNEL);
 		pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
-		if (!ctx->bvec || !pages) {
+		if (!pin->bvec || !pages) {
 			kvfree(pages);
-			kvfree(ctx->bvec);
-			ctx->bvec = NULL;
+			kvfree(pin->bvec);
+			pin->bvec = NULL;
 			return -ENOMEM;
 		}
 	}
-	while (pinned < count && ctx->nr_bvec < npages) {
-		unsigned int room = npages - ctx->nr_bvec, n, k;
+	while (pinned < count && pin->nr_bvec < npages) {
+		unsigned int room = npages - pin->nr_bvec, n, k;
 		size_t start, left;
 		ssize_t got;
 
@@ -372,7 +383,7 @@ static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
 		n = DIV_ROUND_UP(start + got, PAGE_SIZE);
 		left = got;
 		for (k = 0; k < n; k++) {
-			struct bio_vec *bv = &ctx->bvec[ctx->nr_bvec++];
+			struct bio_vec *bv = &pin->bvec[pin->nr_bvec++];
 
 			bv->bv_page = pages[k];
 			bv->bv_offset = start;
@@ -385,7 +396,7 @@ static ssize_t xwt_pin_user(struct xwt_ctx *ctx, struct iov_iter *from,
 	if (pages != inline_pages)
 		kvfree(pages);
 	if (!pinned) {
-		xwt_unpin_user(ctx);
+		xwt_unpin_user(pin);
 		return -EFAULT;
 	}
 	return pinned;
@@ -607,17 +618,9 @@ static bool xwt_may_queue(struct kiocb *iocb)
 	       iocb->ki_pos != READ_ONCE(file->f_pos);
 }
 
-/**
- * xwt_engine_write() - write through a buffered write that was taken
- * @m: the mount's state
- * @iocb: the caller's kiocb
- * @from: the data
- *
- * Return: bytes written, -EIOCBQUEUED for an asynchronous caller whose
- * completion comes later, or a negative errno.
- */
-ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
-			 struct iov_iter *from)
+/* Submit a taken write from the caller's context; see xwt_engine_write(). */
+static ssize_t xwt_write_now(struct xwt_mount *m, struct kiocb *iocb,
+			     struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
@@ -687,7 +690,7 @@ again:
 
 	/* Pin the source first: no fault may happen under the locks below. */
 	if (user_backed_iter(from)) {
-		ret = xwt_pin_user(ctx, from, count);
+		ret = xwt_pin_user(&ctx->pin, from, count);
 		if (ret < 0)
 			goto out_unlock;
 		/* An atomic write is whole or refused: never short. */
@@ -698,7 +701,7 @@ again:
 		}
 		count = ret;
 		end = round_up(ctx->pos + count, bs);
-		iov_iter_bvec(&src, ITER_SOURCE, ctx->bvec, ctx->nr_bvec, count);
+		iov_iter_bvec(&src, ITER_SOURCE, ctx->pin.bvec, ctx->pin.nr_bvec, count);
 	} else {
 		src = *from;
 		iov_iter_truncate(&src, count);
@@ -810,8 +813,8 @@ again:
 	}
 	blk_finish_plug(&plug);
 	xwt_mmap_unlock(mapping, shared);
-	if (ctx->bvec)
-		xwt_unpin_user(ctx);
+	if (ctx->pin.bvec)
+		xwt_unpin_user(&ctx->pin);
 
 	if (!ctx->count) {
 		/* Nothing went out: no folio is under writeback, nothing to end. */
@@ -871,9 +874,9 @@ again:
 	return ret;
 
 retry_exclusive:
-	if (ctx->bvec) {
+	if (ctx->pin.bvec) {
 		iov_iter_revert(from, count);
-		xwt_unpin_user(ctx);
+		xwt_unpin_user(&ctx->pin);
 	}
 	xwt_free_folio_array(ctx);
 	ctx->dio_flags = 0;
@@ -885,25 +888,202 @@ retry_exclusive:
 out_mmap_unlock:
 	xwt_mmap_unlock(mapping, shared);
 out_unpin:
-	if (ctx->bvec) {
+	if (ctx->pin.bvec) {
 		iov_iter_revert(from, count);
-		xwt_unpin_user(ctx);
+		xwt_unpin_user(&ctx->pin);
 	}
 out_unlock:
 	xwt_iunlock(inode, shared);
 out_free:
-	if (ret == -EAGAIN)
-		xwt_stat_add(m, XWT_CTR_NOWAIT_EAGAIN, 1);
 	xwt_ctx_free(ctx);
 	xwt_engine_put();
 	return ret;
 }
 
 /**
- * xwt_engine_init() - create the completion workqueue
+ * struct xwt_queued - an asynchronous write handed to a submission worker
+ * @work: the worker's item
+ * @iocb: the caller's kiocb
+ * @m: the mount's state
+ * @count: bytes pinned in @pin, the whole write
+ * @cred: the caller's credentials, for privilege checks in the worker
+ * @memcg: the caller's memory cgroup, charged for the folios
+ * @blkcg: the caller's block cgroup, for the bios (NULL without one)
+ * @pin: the caller's pages, pinned while the caller still ran
+ */
+struct xwt_queued {
+	struct work_struct work;
+	struct kiocb *iocb;
+	struct xwt_mount *m;
+	size_t count;
+	const struct cred *cred;
+	struct mem_cgroup *memcg;
+	struct cgroup_subsys_state *blkcg;
+	struct xwt_pin pin;
+};
+
+/*
+ * Whether an asynchronous write may be handed to a worker: an overwrite
+ * inside EOF, of user memory. The worker submits it as the caller's task
+ * would, with its credentials and cgroups; what depends on the task itself
+ * (RLIMIT_FSIZE, an append's position) is settled before it is queued.
+ */
+static bool xwt_queue_ok(struct xwt_mount *m, struct kiocb *iocb,
+			 const struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	size_t count = iov_iter_count(from);
+
+	return READ_ONCE(m->queue_submit) && count && xwt_may_queue(iocb) &&
+	       user_backed_iter(from) && !(iocb->ki_flags & IOCB_APPEND) &&
+	       iocb->ki_pos + count <= i_size_read(inode);
+}
+
+/*
+ * Whether to queue it at once: while other write-through writes of the
+ * mount are in flight or queued (the caller keeps a queue), or when a
+ * non-blocking attempt could not take it (more than one page). The
+ * caller's task then only pins its pages, and the folios are prepared and
+ * submitted on a CPU it leaves free.
+ */
+static bool xwt_queue_now(struct xwt_mount *m, struct kiocb *iocb,
+			  const struct iov_iter *from)
+{
+	loff_t pos = iocb->ki_pos, last = pos + iov_iter_count(from) - 1;
+
+	return atomic_long_read(&m->inflight) + atomic_long_read(&m->queued) ||
+	       ((iocb->ki_flags & IOCB_NOWAIT) &&
+		(pos >> PAGE_SHIFT) != (last >> PAGE_SHIFT));
+}
+
+static void xwt_queued_free(struct xwt_queued *q)
+{
+	xwt_unpin_user(&q->pin);
+	if (q->cred)
+		put_cred(q->cred);
+	mem_cgroup_put(q->memcg);
+	if (q->blkcg)
+		css_put(q->blkcg);
+	kfree(q);
+}
+
+/*
+ * The submission of a queued write, as the caller's task would have made
+ * it: with its credentials, memory cgroup and block cgroup, blocking where
+ * it must. The caller's freeze protection is held until ki_complete().
+ */
+static void xwt_queued_work(struct work_struct *work)
+{
+	struct xwt_queued *q = container_of(work, struct xwt_queued, work);
+	struct kiocb *iocb = q->iocb;
+	const struct cred *old_cred;
+	struct mem_cgroup *old_memcg;
+	struct iov_iter src;
+	ssize_t ret;
+
+	old_cred = override_creds(q->cred);
+	old_memcg = set_active_memcg(q->memcg);
+	kthread_associate_blkcg(q->blkcg);
+	iov_iter_bvec(&src, ITER_SOURCE, q->pin.bvec, q->pin.nr_bvec, q->count);
+	iocb->ki_flags &= ~IOCB_NOWAIT;
+	/* Before the call: once it has queued the write, m may go at any time. */
+	atomic_long_dec(&q->m->queued);
+	ret = xwt_write_now(q->m, iocb, &src);
+	kthread_associate_blkcg(NULL);
+	set_active_memcg(old_memcg);
+	revert_creds(old_cred);
+	/* The data is in the folios now, or the write failed. */
+	xwt_queued_free(q);
+	if (ret != -EIOCBQUEUED)
+		iocb->ki_complete(iocb, ret);
+	xwt_engine_put();
+}
+
+/*
+ * Pin the caller's pages and queue the write. The checks that depend on
+ * the caller's task (RLIMIT_FSIZE and its signal) run here; for a write
+ * that is neither an append nor past EOF they need no lock.
+ */
+static ssize_t xwt_queue_write(struct xwt_mount *m, struct kiocb *iocb,
+			       struct iov_iter *from)
+{
+	struct xwt_queued *q;
+	ssize_t ret;
+	size_t count;
+
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		return ret;
+	count = ret;
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	ret = xwt_pin_user(&q->pin, from, count);
+	if (ret < 0)
+		goto out_free;
+	/* An atomic write is whole or refused: never short. */
+	if ((iocb->ki_flags & XWT_IOCB_ATOMIC) && ret < count) {
+		iov_iter_revert(from, ret);
+		ret = -EFAULT;
+		goto out_free;
+	}
+	q->count = ret;
+	q->iocb = iocb;
+	q->m = m;
+	q->cred = get_current_cred();
+	q->memcg = get_mem_cgroup_from_mm(current->mm);
+	q->blkcg = xwt_get_blkcg_css();
+	/* io_uring's inline attempt was served: no trip to its workers. */
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		xwt_stat_add(m, XWT_CTR_NOWAIT_INLINE, 1);
+	xwt_stat_add(m, XWT_CTR_SUBMITS_QUEUED, 1);
+	atomic_long_inc(&xwt_engine_active);
+	atomic_long_inc(&m->queued);
+	INIT_WORK(&q->work, xwt_queued_work);
+	queue_work(xwt_submit_wq, &q->work);
+	return -EIOCBQUEUED;
+
+out_free:
+	xwt_queued_free(q);
+	return ret;
+}
+
+/**
+ * xwt_engine_write() - write through a buffered write that was taken
+ * @m: the mount's state
+ * @iocb: the caller's kiocb
+ * @from: the data
  *
- * Per CPU, as for XFS's direct-I/O completions: the work runs where the bio
- * completed, without waking a worker on another CPU.
+ * Return: bytes written, -EIOCBQUEUED for an asynchronous caller whose
+ * completion comes later, or a negative errno.
+ */
+ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
+			 struct iov_iter *from)
+{
+	bool queue = xwt_queue_ok(m, iocb, from);
+	ssize_t ret;
+
+	if (queue && xwt_queue_now(m, iocb, from))
+		return xwt_queue_write(m, iocb, from);
+	ret = xwt_write_now(m, iocb, from);
+	if (ret != -EAGAIN)
+		return ret;
+	/*
+	 * A non-blocking attempt that would have waited (for a lock, the
+	 * timestamps, a privilege check): our worker waits, not io_uring's,
+	 * which would run the file's buffered writes one at a time.
+	 */
+	if (queue && (iocb->ki_flags & IOCB_NOWAIT))
+		return xwt_queue_write(m, iocb, from);
+	xwt_stat_add(m, XWT_CTR_NOWAIT_EAGAIN, 1);
+	return ret;
+}
+
+/**
+ * xwt_engine_init() - create the completion and submission workqueues
+ *
+ * Completions are per CPU, as for XFS's direct-I/O completions: the work
+ * runs where the bio completed, without waking a worker on another CPU.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -911,7 +1091,16 @@ int xwt_engine_init(void)
 {
 	xwt_wq = alloc_workqueue("xfs_wt_complete",
 				 XWT_WQ_PERCPU | WQ_MEM_RECLAIM, 0);
-	return xwt_wq ? 0 : -ENOMEM;
+	if (!xwt_wq)
+		return -ENOMEM;
+	/* Unbound: a queued write runs on a CPU its caller leaves free. */
+	xwt_submit_wq = alloc_workqueue("xfs_wt_submit",
+					WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!xwt_submit_wq) {
+		destroy_workqueue(xwt_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -922,6 +1111,8 @@ int xwt_engine_init(void)
 void xwt_engine_exit(void)
 {
 	wait_event(xwt_engine_idle, !atomic_long_read(&xwt_engine_active));
+	/* A worker may still be returning from its last xwt_engine_put(). */
+	destroy_workqueue(xwt_submit_wq);
 	destroy_workqueue(xwt_wq);
 	/*
 	 * Bio completions may still be returning through our end_io: in

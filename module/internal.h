@@ -76,6 +76,7 @@ enum xwt_ctr {
 	XWT_CTR_COMPLETED_IN_END_IO,
 	XWT_CTR_TIME_UPDATES,
 	XWT_CTR_SYNCS_QUEUED,
+	XWT_CTR_SUBMITS_QUEUED,
 	XWT_CTR_ATOMIC_COMPLETIONS,
 	XWT_CTR_ATOMIC_ERRORS,
 	XWT_CTR_ATOMIC_EINVAL,
@@ -94,9 +95,12 @@ struct xwt_stats {
  * @sb: the super block; a key only, never dereferenced after unmount
  * @kobj: /sys/fs/xfs_wt/<s_id>/
  * @mode: enum xwt_mode, read locklessly on the write path
+ * @queue_submit: asynchronous overwrites that keep a queue may be
+ *	submitted by a worker (sysfs submit: 1 is "queued", 0 "inline")
  * @stats: per-cpu counters
  * @inflight: write-through bios in flight
  * @inflight_max: high-water mark of @inflight
+ * @queued: writes waiting for a submission worker
  * @rcu: defers the free past lock-free registry readers
  */
 struct xwt_mount {
@@ -104,9 +108,11 @@ struct xwt_mount {
 	struct super_block *sb;
 	struct kobject kobj;
 	int mode;
+	bool queue_submit;
 	struct xwt_stats __percpu *stats;
 	atomic_long_t inflight;
 	atomic_long_t inflight_max;
+	atomic_long_t queued;
 	struct rcu_head rcu;
 };
 

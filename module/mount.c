@@ -140,6 +140,7 @@ void xwt_mount_add(struct super_block *sb)
 	}
 	m->sb = sb;
 	m->mode = READ_ONCE(xwt_default_mode);
+	m->queue_submit = true;
 	atomic_long_set(&m->inflight, 0);
 	atomic_long_set(&m->inflight_max, 0);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xfs_wt: /sys/fs/xfs_wt/features and /sys/fs/xfs_wt/<dev>/{mode,stats}.
+ * xfs_wt: /sys/fs/xfs_wt/features and /sys/fs/xfs_wt/<dev>/: mode, submit,
+ * stats and the atomic write units.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,6 +41,31 @@ static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+/* Who submits an asynchronous overwrite that keeps a queue; see engine.c. */
+static const char * const xwt_submit_names[] = { "inline", "queued" };
+
+static ssize_t submit_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  xwt_submit_names[READ_ONCE(to_xwt_mount(kobj)->queue_submit)]);
+}
+
+static ssize_t submit_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int i;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	/* Names only, as for mode: not the many spellings of a boolean. */
+	i = sysfs_match_string(xwt_submit_names, buf);
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(to_xwt_mount(kobj)->queue_submit, i);
+	return count;
+}
+
 /* The engine's counters, in the order stats shows them. */
 static const struct {
 	const char *name;
@@ -52,6 +78,7 @@ static const struct {
 	{ "completed_in_end_io",	XWT_CTR_COMPLETED_IN_END_IO },
 	{ "time_updates",		XWT_CTR_TIME_UPDATES },
 	{ "syncs_queued",		XWT_CTR_SYNCS_QUEUED },
+	{ "submits_queued",		XWT_CTR_SUBMITS_QUEUED },
 	{ "atomic_completions",		XWT_CTR_ATOMIC_COMPLETIONS },
 	{ "atomic_errors",		XWT_CTR_ATOMIC_ERRORS },
 	{ "atomic_refused_einval",	XWT_CTR_ATOMIC_EINVAL },
@@ -110,6 +137,7 @@ static ssize_t atomic_write_unit_max_bytes_show(struct kobject *kobj,
 }
 
 static struct kobj_attribute xwt_attr_mode = __ATTR_RW(mode);
+static struct kobj_attribute xwt_attr_submit = __ATTR_RW(submit);
 static struct kobj_attribute xwt_attr_stats = __ATTR_RO(stats);
 static struct kobj_attribute xwt_attr_atomic_min =
 	__ATTR_RO(atomic_write_unit_min_bytes);
@@ -118,6 +146,7 @@ static struct kobj_attribute xwt_attr_atomic_max =
 
 static struct attribute *xwt_mount_attrs[] = {
 	&xwt_attr_mode.attr,
+	&xwt_attr_submit.attr,
 	&xwt_attr_stats.attr,
 	&xwt_attr_atomic_min.attr,
 	&xwt_attr_atomic_max.attr,

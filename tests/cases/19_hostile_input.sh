@@ -2,7 +2,7 @@
 # enabled mount.
 # - sysfs: every writable file refuses garbage, huge strings, partial
 #   writes, bad buffers, nobody and the root of nobody's own user
-#   namespace without changing its value, and a mode file also uid 0
+#   namespace without changing its value, and a mode or submit file also uid 0
 #   without CAP_SYS_ADMIN; concurrent writers and readers only ever see a
 #   valid value; every file reads whole, byte by byte and as nobody.
 # - writes, in modes dsync and all: bad buffers (unmapped, PROT_NONE and
@@ -44,11 +44,12 @@ note "writable: ${writable[*]}"
 ((${#writable[@]} >= 3)) || fail "expected mode files and default_mode, found ${writable[*]}"
 for f in "${writable[@]}"; do
 	case $f in
-	*/mode | */parameters/default_mode) ;;
+	*/mode | */parameters/default_mode) values=("${modes[@]}") ;;
+	*/submit) values=(queued inline) ;;
 	*) fail "$f is writable and this test does not know its values" ;;
 	esac
 	was=$(cat "$f")
-	hostile_writes sysfs "$f" "${modes[@]}" >"$out/sysfs" || {
+	hostile_writes sysfs "$f" "${values[@]}" >"$out/sysfs" || {
 		cat "$out/sysfs"
 		fail "hostile writes to $f"
 	}
@@ -58,8 +59,8 @@ done
 # Reads by root and nobody; writes by nobody, by root of nobody's own user
 # namespace, and by uid 0 without CAP_SYS_ADMIN.
 hostile_writes sysfsperm "${files[@]}" >"$out/perm" || { cat "$out/perm"; fail "sysfs permissions"; }
-grep -E '/mode ' "$out/perm" | grep -qv 'nocap=EPERM' &&
-	fail "a mode file took a write without CAP_SYS_ADMIN: $(grep -v nocap=EPERM "$out/perm" | grep /mode)"
+grep -E '/(mode|submit) ' "$out/perm" | grep -qv 'nocap=EPERM' &&
+	fail "a mode or submit file took a write without CAP_SYS_ADMIN: $(grep -v nocap=EPERM "$out/perm" | grep -E '/(mode|submit) ')"
 grep -v read-only "$out/perm" | sed 's/^perm/  #/'
 note "every writable file refuses garbage, huge, partial and bad-buffer writes and non-root writers;" \
 	"${#files[@]} files read whole, byte by byte and by nobody"
