@@ -63,8 +63,8 @@ run() {
 	fi
 }
 
-run uring 4096 io_uring 32 50
-run aio 4096 libaio 32 50
+run uring 4096 io_uring 32 25
+run aio 4096 libaio 32 25
 run big 65536 io_uring 8 90
 
 # Off: the same io_uring writes, none queued.
@@ -115,9 +115,10 @@ queued=$(($(xwt_stat "$dev" submits_queued) - queued))
 mapfile -t after < <(cgstat)
 file=$((after[0] - before[0])) wbytes=$((${after[1]:-0} - ${before[1]:-0}))
 note "in the cgroup: $queued of 2048 writes queued; charged $((file >> 10)) KiB of page cache and $((wbytes >> 10)) KiB written on $majmin"
-((queued >= 1024)) || fail "cgroup run: only $queued of 2048 writes queued"
-# Queued or not, every new folio is the writer's, and so is every byte.
-((file >= 6291456)) || fail "cgroup run: only $file bytes of new page cache charged to the writer's cgroup"
+((queued >= 205)) || fail "cgroup run: only $queued of 2048 writes queued"
+# Queued or not, every new folio is the writer's, and so is every byte: with
+# 10% of the writes queued and charged elsewhere, these would fail.
+((file >= 7864320)) || fail "cgroup run: only $file bytes of new page cache charged to the writer's cgroup"
 ((wbytes >= 8388608)) || fail "cgroup run: only $wbytes bytes written charged to the writer's cgroup"
 
 drop_caches
