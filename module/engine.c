@@ -546,6 +546,8 @@ static int xwt_write_mapping(struct xwt_ctx *ctx, struct iomap *iomap,
 					GFP_NOFS);
 			bio->bi_iter.bi_sector = iomap_sector(iomap, cur);
 			bio->bi_private = ctx;
+			/* The caller's priority, also from a worker: as direct I/O. */
+			bio->bi_ioprio = ctx->iocb->ki_ioprio;
 			bio->bi_end_io = xwt_bio_end_io;
 			if (!xwt_bio_add_folio(bio, folio, len, off))
 				WARN_ON_ONCE(1);
@@ -602,6 +604,21 @@ static bool xwt_plain_overwrite(const struct iomap *iomap, loff_t pos,
 }
 
 /*
+ * generic_write_checks(), except that an atomic write which the limits
+ * (RLIMIT_FSIZE, a file opened without O_LARGEFILE) would cut short is
+ * refused whole: 6.12's generic_write_checks() cuts it like any other.
+ */
+static ssize_t xwt_write_checks(struct kiocb *iocb, struct iov_iter *from)
+{
+	size_t want = iov_iter_count(from);
+	ssize_t ret = generic_write_checks(iocb, from);
+
+	if (ret > 0 && (iocb->ki_flags & XWT_IOCB_ATOMIC) && ret != want)
+		return -EINVAL;
+	return ret;
+}
+
+/*
  * Whether the caller may have -EIOCBQUEUED. io_uring moves the file
  * position after a write at offset -1 only for a result returned at once,
  * and so does overlayfs for its own file, whose writes reach us through a
@@ -618,16 +635,19 @@ static bool xwt_may_queue(struct kiocb *iocb)
 	       iocb->ki_pos != READ_ONCE(file->f_pos);
 }
 
-/* Submit a taken write from the caller's context; see xwt_engine_write(). */
+/*
+ * Submit a taken write; see xwt_engine_write(). @queued: this is a worker,
+ * and the caller already has -EIOCBQUEUED.
+ */
 static ssize_t xwt_write_now(struct xwt_mount *m, struct kiocb *iocb,
-			     struct iov_iter *from)
+			     struct iov_iter *from, bool queued)
 {
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
 	struct address_space *mapping = file->f_mapping;
 	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
 	bool dsync = iocb->ki_flags & IOCB_DSYNC;
-	bool async = xwt_may_queue(iocb);
+	bool async = queued || xwt_may_queue(iocb);
 	unsigned int bs = i_blocksize(inode);
 	loff_t isize, start, end, cur;
 	bool shared = true;
@@ -662,7 +682,7 @@ again:
 		shared = false;
 		goto again;
 	}
-	ret = generic_write_checks(iocb, from);
+	ret = xwt_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out_unlock;
 	count = ret;
@@ -988,7 +1008,7 @@ static void xwt_queued_work(struct work_struct *work)
 	iocb->ki_flags &= ~IOCB_NOWAIT;
 	/* Before the call: once it has queued the write, m may go at any time. */
 	atomic_long_dec(&q->m->queued);
-	ret = xwt_write_now(q->m, iocb, &src);
+	ret = xwt_write_now(q->m, iocb, &src, true);
 	kthread_associate_blkcg(NULL);
 	set_active_memcg(old_memcg);
 	revert_creds(old_cred);
@@ -1011,7 +1031,7 @@ static ssize_t xwt_queue_write(struct xwt_mount *m, struct kiocb *iocb,
 	ssize_t ret;
 	size_t count;
 
-	ret = generic_write_checks(iocb, from);
+	ret = xwt_write_checks(iocb, from);
 	if (ret <= 0)
 		return ret;
 	count = ret;
@@ -1065,7 +1085,7 @@ ssize_t xwt_engine_write(struct xwt_mount *m, struct kiocb *iocb,
 
 	if (queue && xwt_queue_now(m, iocb, from))
 		return xwt_queue_write(m, iocb, from);
-	ret = xwt_write_now(m, iocb, from);
+	ret = xwt_write_now(m, iocb, from, false);
 	if (ret != -EAGAIN)
 		return ret;
 	/*
@@ -1093,9 +1113,15 @@ int xwt_engine_init(void)
 				 XWT_WQ_PERCPU | WQ_MEM_RECLAIM, 0);
 	if (!xwt_wq)
 		return -ENOMEM;
-	/* Unbound: a queued write runs on a CPU its caller leaves free. */
+	/*
+	 * Unbound: a queued write runs on a CPU its caller leaves free. A few
+	 * workers per CPU keep the CPUs busy; writes that wait for a file's
+	 * exclusive lock must not take hundreds of workers.
+	 */
 	xwt_submit_wq = alloc_workqueue("xfs_wt_submit",
-					WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+					WQ_UNBOUND | WQ_MEM_RECLAIM,
+					min_t(int, WQ_DFL_ACTIVE,
+					      max(8U, 4 * num_possible_cpus())));
 	if (!xwt_submit_wq) {
 		destroy_workqueue(xwt_wq);
 		return -ENOMEM;

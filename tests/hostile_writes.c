@@ -582,11 +582,15 @@ static void negative_len_case(int variant)
 	one("iov_negative_len", m, E_PSYNC, variant, iov, 2, 0, b, 0);
 }
 
-/* RWF_ATOMIC: whole or nothing, never short, never a partial block. */
+/*
+ * RWF_ATOMIC: whole or nothing, never short, never a partial block, also
+ * when RLIMIT_FSIZE falls inside it.
+ */
 static void atomic_cases(int engine, int variant)
 {
 	unsigned char *shadow, *a = arena_new(3, 7, &shadow), *b;
 	struct iovec iov = { .iov_base = a, .iov_len = 0 };
+	struct rlimit old, lim;
 	char fname[128];
 	struct model *m;
 	ssize_t r;
@@ -627,6 +631,21 @@ static void atomic_cases(int engine, int variant)
 		RWF_ATOMIC);
 	if (r >= 0 && r != (ssize_t)PG) {
 		printf("ATOMIC SHORT: atomic_at_max returned %zd\n", r);
+		failures++;
+	}
+
+	/* RLIMIT_FSIZE in the middle of the block: refused whole. */
+	snprintf(fname, sizeof(fname), "atomicrlim.%s.%s", vnames[variant], enames[engine]);
+	m = seed_file(fname, (1 << 20) + PG, (1 << 20) + 2 * PG);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (1 << 20) - PG / 2;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	r = one("atomic_rlimit_across", m, engine, variant, &iov, 1, (1 << 20) - PG, b,
+		RWF_ATOMIC);
+	setrlimit(RLIMIT_FSIZE, &old);
+	if (r >= 0) {
+		printf("ATOMIC SHORT: atomic_rlimit_across returned %zd\n", r);
 		failures++;
 	}
 	free(b);

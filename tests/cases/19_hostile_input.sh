@@ -13,7 +13,7 @@
 #   disk), the disk holds exactly what the answers said after drop_caches,
 #   and every file equals the stock one after a remount.
 # - RWF_ATOMIC (6.12, 7.2): zero-length, bad-buffer and maximum-size atomic
-#   writes are whole or refused, never short.
+#   writes, and one across RLIMIT_FSIZE, are whole or refused, never short.
 # - O_APPEND from several processes at once (write, O_DSYNC, RWF_DSYNC,
 #   io_uring, libaio): every record whole and found exactly once, no gap.
 . "$(dirname "$0")/../lib.sh"
